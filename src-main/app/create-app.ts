@@ -1,0 +1,193 @@
+/**
+ * The composition root: one function builds every service from a config
+ * (data directory, secret store, demo or configured fleet). The Electron
+ * shell, browser mode, the CLI and the tests all call it, so every entry
+ * point runs the same code.
+ */
+import { join } from 'node:path';
+import type { AppInfo, AppStatus } from '../../src-preload/contract';
+import { ConnectionsService, type EndpointGateway } from '../connections/connections-service';
+import { FleetQueries } from '../fleet/fleet-queries';
+import { InventoryRepo } from '../fleet/inventory-repo';
+import { InventorySync, type ClusterSource } from '../fleet/inventory-sync';
+import { RrdService } from '../fleet/rrd-cache';
+import { createRouter, type Handlers, type Router } from '../ipc/router';
+import { MemorySecretStore, openKeychain, type SecretStore } from '../secrets';
+import { ConnectionsRepo } from '../store/connections-repo';
+import { openDatabase, type Db } from '../store/database';
+import { SettingsRepo } from '../store/settings-repo';
+import { EventBus } from '../util/events';
+import { createLogger, FileLogSink, Redactor, type LogSink, type Logger } from '../util/log';
+import { startDemoFleet, type DemoFleet } from './demo-fleet';
+import { PveClusterSource, PveGateway } from './pve-adapters';
+
+export interface AppConfig {
+  dataDir: string;
+  version: string;
+  transport: 'electron' | 'browser' | 'cli' | 'test';
+  /** 'keychain' = the OS keychain (default); 'ephemeral' = memory, this run only. */
+  secrets: 'keychain' | 'ephemeral' | SecretStore;
+  /** 'demo' starts the built-in simulated fleet in-process and connects to it through the normal client. */
+  /** 'auto' = demo unless a real Proxmox VE connection is configured. */
+  fleet: { mode: 'demo' | 'auto'; sites?: number; seed?: number } | { mode: 'configured' };
+  /** Run the periodic inventory sync (default true). */
+  sync?: boolean;
+  logSinks?: LogSink[];
+  gateway?: EndpointGateway;
+  clusterSource?: ClusterSource;
+}
+
+export interface App {
+  config: AppConfig;
+  db: Db;
+  log: Logger;
+  events: EventBus;
+  secrets: SecretStore;
+  settings: SettingsRepo;
+  connections: ConnectionsService;
+  connectionsRepo: ConnectionsRepo;
+  fleet: FleetQueries;
+  sync: InventorySync;
+  router: Router;
+  demo: DemoFleet | null;
+  info(): Promise<AppInfo>;
+  status(): AppStatus;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: AppConfig): Promise<App> {
+  const redactor = new Redactor();
+  const log = createLogger({ sinks: config.logSinks ?? [new FileLogSink(join(config.dataDir, 'logs', 'cairn.log'))], redactor });
+  const db = openDatabase(join(config.dataDir, 'cairn.db'));
+  const events = new EventBus();
+  const secrets: SecretStore =
+    config.secrets === 'ephemeral' ? new MemorySecretStore() : config.secrets === 'keychain' ? await openKeychain() : config.secrets;
+  // Simulated clusters get a fresh token every run: it lives in memory, never in the keychain.
+  const demoSecrets = new MemorySecretStore();
+  const settings = new SettingsRepo(db);
+  const connectionsRepo = new ConnectionsRepo(db);
+  const gateway = config.gateway ?? new PveGateway(log.child('pve'));
+  const connections = new ConnectionsService(connectionsRepo, secrets, demoSecrets, gateway, redactor, log.child('connections'));
+  let demo: DemoFleet | null = null;
+  const source =
+    config.clusterSource ??
+    new PveClusterSource({ secretFor: (id) => connections.secretFor(id), siteOf: (id) => demo?.siteOf.get(id), log: log.child('pve') });
+  const inventory = new InventoryRepo(db);
+  const fleet = new FleetQueries(db, () => settings.get().syncIntervalSeconds);
+  const rrd = new RrdService(db, source);
+
+  let runningTasks = 0;
+  const status = (): AppStatus => {
+    const states = fleet.syncStates();
+    const ok = states.filter((s) => s.state === 'ok').length;
+    const stale = states.filter((s) => s.state === 'stale').length;
+    const error = states.filter((s) => s.state === 'error').length;
+    const lastSyncAt = states.map((s) => s.lastSuccessAt).filter((x): x is string => x !== null).sort().at(-1) ?? null;
+    return { online: states.length === 0 || ok > 0, clusters: { ok, stale, error, total: states.length }, runningTasks, lastSyncAt };
+  };
+
+  const sync = new InventorySync({
+    db,
+    repo: inventory,
+    source,
+    connections: () => connectionsRepo.list(),
+    intervalSeconds: () => settings.get().syncIntervalSeconds,
+    log: log.child('sync'),
+    onSynced: (outcomes) => {
+      const changed = outcomes.filter((o) => o.written + o.deleted > 0).map((o) => o.clusterId);
+      if (changed.length) events.emit('fleet:onChanged', { clusterIds: changed });
+      events.emit('app:onStatus', status());
+    },
+  });
+
+  const hasReal = connectionsRepo.list().some((c) => c.kind === 'pve' && !c.simulated);
+  if (config.fleet.mode === 'demo' || (config.fleet.mode === 'auto' && !hasReal)) {
+    demo = await startDemoFleet({ sites: config.fleet.sites ?? 12, seed: config.fleet.seed ?? 1, connections, repo: connectionsRepo, log: log.child('demo') });
+  } else if (config.fleet.mode === 'auto') {
+    // Simulated clusters of an earlier demo run would only show as dead here.
+    for (const c of connectionsRepo.list()) if (c.simulated) connectionsRepo.remove(c.id);
+  }
+
+  const info = async (): Promise<AppInfo> => ({
+    name: 'Cairn',
+    version: config.version,
+    transport: config.transport === 'electron' ? 'electron' : 'browser',
+    platform: process.platform,
+    dataDir: config.dataDir,
+    demo: demo !== null,
+    secretStore: await secrets.status(),
+  });
+
+  const handlers: Handlers = {
+    'app:info': () => info(),
+    'app:status': () => status(),
+    'settings:get': () => settings.get(),
+    'settings:set': (req) => {
+      const patch: { theme?: typeof req.theme; syncIntervalSeconds?: number } = {};
+      if (req.theme !== undefined) patch.theme = req.theme;
+      if (req.syncIntervalSeconds !== undefined) patch.syncIntervalSeconds = req.syncIntervalSeconds;
+      const next = settings.update(patch);
+      events.emit('settings:onChanged', next);
+      return next;
+    },
+    'connections:list': () => connections.list(),
+    'connections:probe': (req) => connections.probe(req.url),
+    'connections:add': async (req) => {
+      const c = await connections.add(req);
+      void sync.syncAll(c.id);
+      return c;
+    },
+    'connections:test': (req) => connections.test(req.id),
+    'connections:remove': async (req) => {
+      await connections.remove(req.id);
+      inventory.forget(req.id);
+      events.emit('fleet:onChanged', { clusterIds: [req.id] });
+      return { removed: true as const };
+    },
+    'connections:repin': (req) => connections.repin(req.id, req.fingerprint),
+    'fleet:summary': () => fleet.summary(),
+    'fleet:sites': () => fleet.sites(),
+    'fleet:site': (req) => fleet.site(req.siteId),
+    'fleet:host': (req) => fleet.host(req.clusterId, req.node),
+    'fleet:guests': (req) => fleet.guests(req),
+    'fleet:search': (req) => fleet.search(req.q, req.limit),
+    'fleet:rrd': (req) => rrd.series(connections.get(req.clusterId), req.node, req.vmid, req.timeframe),
+    'fleet:syncState': () => fleet.syncStates(),
+    'fleet:syncNow': async (req) => {
+      runningTasks++;
+      events.emit('app:onStatus', status());
+      try {
+        return { started: (await sync.syncAll(req.clusterId)).length };
+      } finally {
+        runningTasks--;
+        events.emit('app:onStatus', status());
+      }
+    },
+  };
+
+  const router = createRouter(handlers, log.child('ipc'));
+  if (config.sync !== false) sync.start();
+  log.info('cairn started', { version: config.version, transport: config.transport, dataDir: config.dataDir, demo: demo !== null });
+
+  return {
+    config,
+    db,
+    log,
+    events,
+    secrets,
+    settings,
+    connections,
+    connectionsRepo,
+    fleet,
+    sync,
+    router,
+    demo,
+    info,
+    status,
+    close: async () => {
+      await sync.stop();
+      await demo?.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The CLI's commands, as a function of (argv, io) so tests run it in
+ * process. Each command builds what it needs through the composition root.
+ */
+import { resolve } from 'node:path';
+import { createApp, type App } from '../app/create-app';
+import { defaultDataDir } from '../app/paths';
+import { VERSION } from '../app/version';
+import { runSimCli } from '../sim';
+import { AppException } from '../util/app-exception';
+import { parseArgs, UsageError, type FlagSpec } from '../util/args';
+
+export interface CliIo {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  stdin(): Promise<string>;
+}
+
+export const HELP = `cairn ${VERSION} — operator console for sovereign hybrid cloud fleets
+
+usage: cairn <command> [options]
+
+commands:
+  version                         print the version
+  connections list [--json]       list Proxmox VE and SCMP connections (no secrets)
+  connections add --name N --url https://host:8006 --token-id USER@REALM!ID
+                  --fingerprint AB:CD:… [--kind pve|scmp] [--site S] [--json]
+                                  add a connection; the token secret is read from stdin
+                                  and stored in the OS keychain. Without --fingerprint the
+                                  server's certificate fingerprint is shown for you to verify.
+  connections remove (--id ID | --name N)
+  sim [--sites N] [--seed S] [--port P] [--json]
+                                  run the simulated Proxmox VE fleet until killed
+
+global options:
+  --data-dir DIR                  where Cairn keeps its database (default: ${defaultDataDir()})
+  --help                          this text
+
+exit codes: 0 ok, 1 a check or verification failed, 2 usage or unreadable input
+`;
+
+const GLOBAL: FlagSpec = { 'data-dir': { type: 'string' }, help: { type: 'boolean' }, json: { type: 'boolean' } };
+
+async function withApp<T>(flags: Record<string, unknown>, fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await createApp({
+    dataDir: resolve((flags['data-dir'] as string | undefined) ?? defaultDataDir()),
+    version: VERSION,
+    transport: 'cli',
+    secrets: 'keychain',
+    fleet: { mode: 'configured' },
+    sync: false,
+  });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      io.stdout(HELP);
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === 'version' || cmd === '--version') {
+      const { flags } = parseArgs(rest, GLOBAL);
+      io.stdout(flags.json ? `${JSON.stringify({ name: 'cairn', version: VERSION })}\n` : `cairn ${VERSION}\n`);
+      return 0;
+    }
+    if (cmd === 'sim') return await runSimCli(rest, (line) => io.stdout(`${line}\n`));
+    if (cmd === 'connections') return await connections(rest, io);
+    io.stderr(`cairn: unknown command "${cmd}"\n\n${HELP}`);
+    return 2;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`cairn: ${err.message}\nRun \`cairn --help\` for usage.\n`);
+      return 2;
+    }
+    if (err instanceof AppException) {
+      io.stderr(`cairn: ${err.message}\n`);
+      return err.code === 'invalid_request' ? 2 : 1;
+    }
+    throw err;
+  }
+}
+
+async function connections(argv: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'list') {
+    const { flags } = parseArgs(rest, GLOBAL);
+    return withApp(flags, async (app) => {
+      const list = await app.connections.list();
+      if (flags.json) io.stdout(`${JSON.stringify(list)}\n`);
+      else if (list.length === 0) io.stdout('No connections. Add one with `cairn connections add`.\n');
+      else for (const c of list) io.stdout(`${c.name}\t${c.kind}\t${c.url}\t${c.tokenId}\t${c.fingerprint ?? '-'}${c.simulated ? '\t(simulated)' : ''}\n`);
+      return 0;
+    });
+  }
+  if (sub === 'add') {
+    const { flags } = parseArgs(rest, {
+      ...GLOBAL,
+      name: { type: 'string' },
+      url: { type: 'string' },
+      'token-id': { type: 'string' },
+      fingerprint: { type: 'string' },
+      kind: { type: 'string' },
+      site: { type: 'string' },
+    });
+    for (const f of ['name', 'url', 'token-id'] as const) if (!flags[f]) throw new UsageError(`--${f} is required`);
+    return withApp(flags, async (app) => {
+      if (!flags.fingerprint) {
+        const cert = await app.connections.probe(String(flags.url));
+        io.stderr(
+          `The server presents this certificate:\n  subject     ${cert.subject}\n  issuer      ${cert.issuer}\n  valid       ${cert.validFrom} → ${cert.validTo}\n  SHA-256     ${cert.fingerprint}\n` +
+            `Verify it out of band (e.g. \`pvenode cert info\` on the node), then run again with --fingerprint ${cert.fingerprint}\n`,
+        );
+        return 2;
+      }
+      const secret = (await io.stdin()).replace(/\r?\n$/, '');
+      if (!secret) throw new UsageError('the token secret is read from stdin and none was given (e.g. `printf %s "$SECRET" | cairn connections add …`)');
+      const parsed = {
+        name: String(flags.name),
+        kind: (flags.kind as string | undefined) ?? 'pve',
+        url: String(flags.url),
+        fingerprint: String(flags.fingerprint),
+        tokenId: String(flags['token-id']),
+        secret,
+        ...(flags.site ? { site: String(flags.site) } : {}),
+      };
+      const { ConnectionInputSchema } = await import('../../src-preload/contract');
+      const check = ConnectionInputSchema.safeParse(parsed);
+      if (!check.success) {
+        const issue = check.error.issues[0];
+        throw new UsageError(`${issue?.path.join('.') ?? 'input'}: ${issue?.message ?? 'invalid'}`);
+      }
+      const c = await app.connections.add(check.data);
+      io.stdout(flags.json ? `${JSON.stringify(c)}\n` : `Added ${c.name} (${c.id}); the secret is in the OS keychain.\n`);
+      return 0;
+    });
+  }
+  if (sub === 'remove') {
+    const { flags } = parseArgs(rest, { ...GLOBAL, id: { type: 'string' }, name: { type: 'string' } });
+    if (!flags.id && !flags.name) throw new UsageError('give --id or --name');
+    return withApp(flags, async (app) => {
+      const rec = flags.id ? app.connectionsRepo.get(String(flags.id)) : app.connectionsRepo.findByName(String(flags.name));
+      if (!rec) {
+        io.stderr(`cairn: no such connection\n`);
+        return 1;
+      }
+      await app.connections.remove(rec.id);
+      io.stdout(`Removed ${rec.name}.\n`);
+      return 0;
+    });
+  }
+  throw new UsageError(`connections needs list, add or remove`);
+}

@@ -1,0 +1,118 @@
+/**
+ * Numbered schema migrations. Append only: a released migration is never
+ * edited, a change is a new number.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'settings and connection registry',
+    sql: `
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      -- The registry of endpoints Cairn talks to. The secret itself lives in
+      -- the OS keychain under (service 'cairn', account = id); never here.
+      CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('pve', 'scmp')),
+        url TEXT NOT NULL,
+        fingerprint TEXT,
+        token_id TEXT NOT NULL,
+        site TEXT,
+        simulated INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'fleet inventory cache',
+    sql: `
+      CREATE TABLE fleet_sites (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        region TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('edge', 'datacentre'))
+      );
+      -- One row per Proxmox VE cluster; id is the connection id.
+      CREATE TABLE fleet_clusters (
+        id TEXT PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        site_id TEXT NOT NULL REFERENCES fleet_sites(id),
+        version TEXT,
+        quorate INTEGER,
+        hash TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX fleet_clusters_site ON fleet_clusters(site_id);
+      CREATE TABLE fleet_nodes (
+        cluster_id TEXT NOT NULL REFERENCES fleet_clusters(id) ON DELETE CASCADE,
+        node TEXT NOT NULL,
+        status TEXT NOT NULL,
+        cpu REAL NOT NULL, maxcpu REAL NOT NULL,
+        mem REAL NOT NULL, maxmem REAL NOT NULL,
+        disk REAL NOT NULL, maxdisk REAL NOT NULL,
+        uptime REAL NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, node)
+      ) WITHOUT ROWID;
+      CREATE TABLE fleet_guests (
+        cluster_id TEXT NOT NULL REFERENCES fleet_clusters(id) ON DELETE CASCADE,
+        vmid INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        node TEXT NOT NULL,
+        pool TEXT,
+        tags TEXT NOT NULL,
+        tenant TEXT,
+        cpus REAL NOT NULL, cpu REAL NOT NULL,
+        mem REAL NOT NULL, maxmem REAL NOT NULL,
+        disk REAL NOT NULL, maxdisk REAL NOT NULL,
+        uptime REAL NOT NULL,
+        template INTEGER NOT NULL,
+        hastate TEXT,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, vmid)
+      );
+      CREATE INDEX fleet_guests_name ON fleet_guests(name);
+      CREATE INDEX fleet_guests_node ON fleet_guests(cluster_id, node);
+      CREATE TABLE fleet_storage (
+        cluster_id TEXT NOT NULL REFERENCES fleet_clusters(id) ON DELETE CASCADE,
+        node TEXT NOT NULL,
+        storage TEXT NOT NULL,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        shared INTEGER NOT NULL,
+        content TEXT NOT NULL,
+        disk REAL NOT NULL, maxdisk REAL NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, node, storage)
+      ) WITHOUT ROWID;
+      CREATE TABLE fleet_sync (
+        cluster_id TEXT PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+        last_success_at TEXT,
+        last_attempt_at TEXT,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0
+      );
+      -- Last RRD answer per series, so charts still show something offline.
+      CREATE TABLE fleet_rrd_cache (
+        cluster_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+        node TEXT NOT NULL,
+        vmid INTEGER NOT NULL,
+        timeframe TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, node, vmid, timeframe)
+      ) WITHOUT ROWID;
+    `,
+  },
+];

@@ -1,0 +1,5 @@
+/** Public face of the contract: main, preload and renderer import from here. */
+export * from './errors';
+export * from './dto';
+export * from './channels';
+export * from './bridge';
