@@ -1,0 +1,77 @@
+/**
+ * The ledger: Cairn's tamper-evident, append-only logs (RFC 9162 Merkle
+ * trees) with C2SP signed checkpoints and offline tlog-proof bundles. It is
+ * generic: the custody chain and the audit trail each keep a MerkleLog of
+ * their own event bytes; this module knows nothing of what the bytes mean.
+ *
+ * Verification functions return a Verdict and never throw; constructors and
+ * producers throw AppException('invalid_request') on bad arguments.
+ */
+export { fromBase64, fromHex, toBase64, toHex } from './encoding';
+export {
+  consistencyProof,
+  EMPTY_ROOT,
+  HASH_SIZE,
+  inclusionProof,
+  leafHash,
+  nodeHash,
+  treeRoot,
+  verifyConsistency,
+  verifyInclusion,
+  type ConsistencyClaim,
+  type InclusionClaim,
+  type SubtreeSource,
+  type TreeIndex,
+  type Verdict,
+  type VerifyFailure,
+} from './merkle';
+export { MemoryMerkleTree } from './memory-tree';
+export {
+  LEDGER_LOG_PREFIXES,
+  LEDGER_MIGRATION_SQL,
+  ledgerMigrationSql,
+  MerkleLog,
+  type AppendResult,
+  type LeafData,
+  type LogEntry,
+} from './merkle-log';
+export {
+  formatVerifierKey,
+  generateNoteKey,
+  noteKeyId,
+  parseCosignerKey,
+  parseNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signNote,
+  SIG_COSIGNATURE_V1,
+  SIG_ECDSA,
+  SIG_ED25519,
+  verifyNote,
+  type NoteSignature,
+  type NoteSigner,
+  type NoteVerdict,
+  type NoteVerifier,
+  type VerifiedSignature,
+} from './note';
+export {
+  formatCheckpoint,
+  parseCheckpoint,
+  policyFromKeys,
+  signCheckpoint,
+  verifyCheckpoint,
+  type Checkpoint,
+  type CheckpointPolicy,
+  type CheckpointVerdict,
+} from './checkpoint';
+export {
+  createTlogProof,
+  formatTlogProof,
+  parseTlogProof,
+  TLOG_PROOF_HEADER,
+  verifyTlogProof,
+  type ProofSource,
+  type TlogProof,
+  type TlogProofVerdict,
+} from './tlog-proof';
+export { LEDGER_HELP, runLedgerCli, type LedgerCliIo } from './cli';
