@@ -20,6 +20,7 @@ import { EventBus } from '../util/events';
 import { createLogger, FileLogSink, Redactor, type LogSink, type Logger } from '../util/log';
 import { startDemoFleet, type DemoFleet } from './demo-fleet';
 import { PveClusterSource, PveGateway } from './pve-adapters';
+import { scrubbedGateway, scrubbedSource } from './scrub-errors';
 
 export interface AppConfig {
   dataDir: string;
@@ -66,12 +67,13 @@ export async function createApp(config: AppConfig): Promise<App> {
   const demoSecrets = new MemorySecretStore();
   const settings = new SettingsRepo(db);
   const connectionsRepo = new ConnectionsRepo(db);
-  const gateway = config.gateway ?? new PveGateway(log.child('pve'));
+  const gateway = scrubbedGateway(config.gateway ?? new PveGateway(log.child('pve')), redactor);
   const connections = new ConnectionsService(connectionsRepo, secrets, demoSecrets, gateway, redactor, log.child('connections'));
   let demo: DemoFleet | null = null;
-  const source =
-    config.clusterSource ??
-    new PveClusterSource({ secretFor: (id) => connections.secretFor(id), siteOf: (id) => demo?.siteOf.get(id), log: log.child('pve') });
+  const pveSource = config.clusterSource
+    ? null
+    : new PveClusterSource({ secretFor: (id) => connections.secretFor(id), siteOf: (id) => demo?.siteOf.get(id), log: log.child('pve') });
+  const source: ClusterSource = scrubbedSource(config.clusterSource ?? (pveSource as PveClusterSource), redactor);
   const inventory = new InventoryRepo(db);
   const fleet = new FleetQueries(db, () => settings.get().syncIntervalSeconds);
   const rrd = new RrdService(db, source);
@@ -186,6 +188,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     status,
     close: async () => {
       await sync.stop();
+      pveSource?.close();
       await demo?.close();
       db.close();
     },

@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { createApp, type App } from '../app/create-app';
 import { defaultDataDir } from '../app/paths';
 import { VERSION } from '../app/version';
+import { readFile } from 'node:fs/promises';
+import { runLedgerCli } from '../ledger/cli';
 import { runSimCli } from '../sim';
 import { AppException } from '../util/app-exception';
 import { parseArgs, UsageError, type FlagSpec } from '../util/args';
@@ -29,6 +31,12 @@ commands:
                                   and stored in the OS keychain. Without --fingerprint the
                                   server's certificate fingerprint is shown for you to verify.
   connections remove (--id ID | --name N)
+  ledger verify-inclusion --leaf-hash HEX --index N --size N --root HEX --proof HEX[,HEX…]
+  ledger verify-consistency --size1 N --size2 N --root1 HEX --root2 HEX --proof HEX[,HEX…]
+  ledger verify-checkpoint --vkey VKEY [--vkey VKEY…] FILE
+  ledger verify-tlog-proof --vkey VKEY --leaf-hash HEX FILE
+                                  verify Merkle log proofs and signed checkpoints offline
+                                  (RFC 9162, C2SP signed-note / tlog-checkpoint / tlog-proof)
   sim [--sites N] [--seed S] [--port P] [--json]
                                   run the simulated Proxmox VE fleet until killed
 
@@ -71,6 +79,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (cmd === 'sim') return await runSimCli(rest, (line) => io.stdout(`${line}\n`));
     if (cmd === 'connections') return await connections(rest, io);
+    if (cmd === 'ledger') return await runLedgerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     io.stderr(`cairn: unknown command "${cmd}"\n\n${HELP}`);
     return 2;
   } catch (err) {

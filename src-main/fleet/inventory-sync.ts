@@ -5,6 +5,7 @@
  * that fails keeps its last known data, marked stale with the reason; the
  * rest of the fleet keeps syncing.
  */
+import { setMaxListeners } from 'node:events';
 import type { RrdPoint, RrdTimeframe } from '../../src-preload/contract';
 import type { Db } from '../store/database';
 import type { ConnectionRecord } from '../store/connections-repo';
@@ -57,6 +58,8 @@ export class InventorySync {
 
   constructor(private readonly opts: InventorySyncOptions) {
     this.concurrency = opts.concurrency ?? 16;
+    // Every in-flight request listens on this one signal; hundreds of clusters are expected.
+    setMaxListeners(0, this.abort.signal);
     this.markAttempt = opts.db.prepare(
       `INSERT INTO fleet_sync (cluster_id, last_attempt_at) VALUES (?, ?)
        ON CONFLICT(cluster_id) DO UPDATE SET last_attempt_at = excluded.last_attempt_at`,

@@ -2,6 +2,8 @@
  * Numbered schema migrations. Append only: a released migration is never
  * edited, a change is a new number.
  */
+import { LEDGER_MIGRATION_SQL } from '../ledger/merkle-log';
+
 export interface Migration {
   version: number;
   name: string;
@@ -114,5 +116,10 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (cluster_id, node, vmid, timeframe)
       ) WITHOUT ROWID;
     `,
+  },
+  {
+    version: 3,
+    name: 'tamper-evident logs (custody, audit)',
+    sql: LEDGER_MIGRATION_SQL,
   },
 ];

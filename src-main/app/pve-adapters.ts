@@ -1,0 +1,260 @@
+/**
+ * Where the fleet and connection services meet the Proxmox VE client: a
+ * client per connection (pinned fingerprint, token from the keychain), the
+ * cluster snapshot the inventory stores, RRD series, and the mapping of the
+ * client's PveError kinds onto the contract's closed error codes.
+ */
+import type { CertificateInfo, RrdPoint, RrdTimeframe } from '../../src-preload/contract';
+import type { EndpointGateway } from '../connections/connections-service';
+import type { ClusterSource } from '../fleet/inventory-sync';
+import type { ClusterSnapshot, GuestSnap, NodeSnap, SiteInfo, StorageSnap } from '../fleet/snapshot';
+import {
+  createPveClient,
+  isGuestResource,
+  isNodeResource,
+  isPveError,
+  isStorageResource,
+  probeCertificate,
+  splitTags,
+  type PveClient,
+  type PveError,
+} from '../pve';
+import type { ConnectionRecord } from '../store/connections-repo';
+import { AppException } from '../util/app-exception';
+import type { Logger } from '../util/log';
+
+export function toAppException(err: unknown, what: string): AppException {
+  if (err instanceof AppException) return err;
+  if (!isPveError(err)) return new AppException('internal', `${what}: unexpected failure`, { cause: err });
+  const e: PveError = err;
+  const details: Record<string, string | number | boolean> = { kind: e.kind };
+  if (e.status !== undefined) details.status = e.status;
+  if (e.fingerprint) details.fingerprint = e.fingerprint;
+  if (e.pinnedFingerprint) details.pinnedFingerprint = e.pinnedFingerprint;
+  const msg = `${what}: ${e.message}`;
+  switch (e.kind) {
+    case 'unauthorized':
+      return new AppException('unauthenticated', msg, { details });
+    case 'forbidden':
+      if (e.permission) details.missing = e.permission.privileges.join(' or ');
+      return new AppException('forbidden', msg, { details });
+    case 'tls_pin_mismatch':
+      return new AppException('tls_pin_mismatch', msg, { details });
+    case 'tls_unpinned':
+      return new AppException('tls_unpinned', msg, { details });
+    case 'timeout':
+      return new AppException('timeout', msg, { details });
+    case 'node_unreachable':
+    case 'dns':
+    case 'connection_refused':
+    case 'connection_reset':
+    case 'network':
+    case 'tls':
+    case 'aborted':
+      return new AppException('unreachable', msg, { details });
+    default:
+      return new AppException('upstream', msg, { details });
+  }
+}
+
+interface CachedClient {
+  key: string;
+  client: PveClient;
+  syncs: number;
+  version: string | null;
+}
+
+/** One keep-alive client per connection, rebuilt when its URL or pin changes. */
+class ClientPool {
+  private readonly clients = new Map<string, CachedClient>();
+  constructor(private readonly secretFor: (id: string) => Promise<string>) {}
+
+  get(conn: ConnectionRecord): CachedClient {
+    const key = `${conn.url}|${conn.fingerprint ?? ''}|${conn.tokenId}`;
+    const cached = this.clients.get(conn.id);
+    if (cached && cached.key === key) return cached;
+    cached?.client.close();
+    const client = createPveClient({
+      baseUrl: conn.url,
+      fingerprint: conn.fingerprint ?? undefined,
+      timeoutMs: 15_000,
+      maxConcurrent: 4,
+      credentials: async () => ({ kind: 'token', tokenId: conn.tokenId, secret: await this.secretFor(conn.id) }),
+    });
+    const entry: CachedClient = { key, client, syncs: 0, version: null };
+    this.clients.set(conn.id, entry);
+    return entry;
+  }
+
+  closeAll(): void {
+    for (const c of this.clients.values()) c.client.close();
+    this.clients.clear();
+  }
+}
+
+export class PveGateway implements EndpointGateway {
+  constructor(private readonly log: Logger) {}
+
+  async probe(url: string): Promise<CertificateInfo> {
+    try {
+      const c = await probeCertificate(url, { timeoutMs: 10_000 });
+      return { fingerprint: c.fingerprint, subject: c.subject, issuer: c.issuer, validFrom: c.validFrom, validTo: c.validTo, selfSigned: c.selfSigned };
+    } catch (err) {
+      throw toAppException(err, `Could not read the certificate of ${new URL(url).host}`);
+    }
+  }
+
+  async test(conn: ConnectionRecord, secret: string): Promise<{ version: string; latencyMs: number }> {
+    const client = createPveClient({
+      baseUrl: conn.url,
+      fingerprint: conn.fingerprint ?? undefined,
+      timeoutMs: 10_000,
+      retry: { attempts: 1 },
+      credentials: async () => ({ kind: 'token', tokenId: conn.tokenId, secret }),
+    });
+    const t0 = performance.now();
+    try {
+      const v = await client.version();
+      // /version needs no privilege; /cluster/resources proves the token can read the inventory.
+      await client.clusterResources('node');
+      return { version: `Proxmox VE ${v.version}${v.release ? ` (release ${v.release})` : ''}`, latencyMs: Math.round(performance.now() - t0) };
+    } catch (err) {
+      this.log.info('connection test failed', { name: conn.name, error: err instanceof Error ? err.message : String(err) });
+      throw toAppException(err, `${conn.name}`);
+    } finally {
+      client.close();
+    }
+  }
+}
+
+/** How often (in syncs) node details are refreshed: they change rarely and cost one call per node. */
+const NODE_STATUS_EVERY = 6;
+
+export class PveClusterSource implements ClusterSource {
+  private readonly pool: ClientPool;
+  /** Requests made, for the benchmark's requests-per-cluster figure. */
+  requests = 0;
+
+  constructor(
+    private readonly opts: {
+      secretFor: (id: string) => Promise<string>;
+      siteOf: (connectionId: string) => SiteInfo | undefined;
+      log: Logger;
+    },
+  ) {
+    this.pool = new ClientPool(opts.secretFor);
+  }
+
+  async snapshot(conn: ConnectionRecord, signal: AbortSignal): Promise<ClusterSnapshot> {
+    const entry = this.pool.get(conn);
+    const { client } = entry;
+    const o = { signal };
+    try {
+      const withVersion = entry.version === null;
+      const [resources, status, ha, version] = await Promise.all([
+        client.clusterResources(undefined, o),
+        client.clusterStatus(o),
+        client.haStatus(o).catch(() => []),
+        withVersion ? client.version(o).then((v) => v.version) : Promise.resolve(entry.version),
+      ]);
+      this.requests += withVersion ? 4 : 3;
+      entry.version = version;
+      const nodes: NodeSnap[] = [];
+      const guests: GuestSnap[] = [];
+      const storage: StorageSnap[] = [];
+      for (const r of resources) {
+        if (isGuestResource(r)) {
+          guests.push({
+            vmid: r.vmid,
+            type: r.type,
+            name: r.name ?? `${r.type === 'lxc' ? 'CT' : 'VM'} ${r.vmid}`,
+            status: r.status ?? 'unknown',
+            node: r.node,
+            pool: r.pool ?? null,
+            tags: splitTags(r.tags),
+            cpus: r.maxcpu ?? 0,
+            cpu: r.cpu ?? 0,
+            mem: r.mem ?? 0,
+            maxmem: r.maxmem ?? 0,
+            disk: r.disk ?? 0,
+            maxdisk: r.maxdisk ?? 0,
+            uptime: r.uptime ?? 0,
+            template: r.template ?? false,
+            hastate: r.hastate ?? null,
+          });
+        } else if (isNodeResource(r)) {
+          nodes.push({
+            node: r.node,
+            status: r.status === 'online' || r.status === 'offline' ? r.status : 'unknown',
+            cpu: r.cpu ?? 0,
+            maxcpu: r.maxcpu ?? 0,
+            mem: r.mem ?? 0,
+            maxmem: r.maxmem ?? 0,
+            disk: r.disk ?? 0,
+            maxdisk: r.maxdisk ?? 0,
+            uptime: r.uptime ?? 0,
+          });
+        } else if (isStorageResource(r)) {
+          storage.push({
+            node: r.node,
+            storage: r.storage,
+            type: r.plugintype ?? 'unknown',
+            status: r.status ?? 'unknown',
+            shared: r.shared ?? false,
+            content: r.content ?? '',
+            disk: r.disk ?? 0,
+            maxdisk: r.maxdisk ?? 0,
+          });
+        }
+      }
+      // Node details: every NODE_STATUS_EVERY syncs, online nodes only; a failure here is not a sync failure.
+      if (entry.syncs % NODE_STATUS_EVERY === 0) {
+        const online = nodes.filter((n) => n.status === 'online');
+        this.requests += online.length;
+        await Promise.all(online.map((n) => client.nodeStatus(n.node, o).catch(() => null)));
+      }
+      entry.syncs++;
+      const clusterEntry = status.find((s) => s.type === 'cluster');
+      const quorum = ha.find((h) => h.type === 'quorum');
+      const quorate = clusterEntry?.quorate ?? quorum?.quorate ?? null;
+      const name = clusterEntry?.name ?? conn.name;
+      return { name, version, quorate, nodes, guests, storage };
+    } catch (err) {
+      throw toAppException(err, conn.name);
+    }
+  }
+
+  siteOf(conn: ConnectionRecord, snap: ClusterSnapshot): SiteInfo {
+    const known = this.opts.siteOf(conn.id);
+    if (known) return known;
+    const name = conn.site ?? snap.name;
+    return { id: `site:${name}`, name, region: 'unassigned', kind: 'edge' };
+  }
+
+  async rrd(conn: ConnectionRecord, node: string, vmid: number | undefined, timeframe: RrdTimeframe, signal: AbortSignal): Promise<RrdPoint[]> {
+    const { client } = this.pool.get(conn);
+    try {
+      let samples;
+      if (vmid === undefined) samples = await client.nodeRrd(node, timeframe, 'AVERAGE', { signal });
+      else {
+        const guest = (await client.clusterResources('vm', { signal })).find((r) => isGuestResource(r) && r.vmid === vmid);
+        const type = guest && isGuestResource(guest) ? guest.type : 'qemu';
+        samples = await client.guestRrd({ node, vmid, type }, timeframe, 'AVERAGE', { signal });
+      }
+      return samples.map((s) => ({
+        time: s.time,
+        cpu: s.cpu ?? null,
+        mem: s.memused ?? s.mem ?? null,
+        maxmem: s.memtotal ?? s.maxmem ?? null,
+        netin: s.netin ?? null,
+        netout: s.netout ?? null,
+      }));
+    } catch (err) {
+      throw toAppException(err, conn.name);
+    }
+  }
+
+  close(): void {
+    this.pool.closeAll();
+  }
+}
