@@ -8,6 +8,7 @@ import { defaultDataDir } from '../app/paths';
 import { VERSION } from '../app/version';
 import { readFile } from 'node:fs/promises';
 import { runLedgerCli } from '../ledger/cli';
+import { runPowerCli } from '../power/cli';
 import { runSimCli } from '../sim';
 import { AppException } from '../util/app-exception';
 import { parseArgs, UsageError, type FlagSpec } from '../util/args';
@@ -37,6 +38,10 @@ commands:
   ledger verify-tlog-proof --vkey VKEY --leaf-hash HEX FILE
                                   verify Merkle log proofs and signed checkpoints offline
                                   (RFC 9162, C2SP signed-note / tlog-checkpoint / tlog-proof)
+  power feed --voltage V --amperage A --phase single|three --max-utilization P
+             [--voltage-type line-to-line|line-to-neutral] [--power-factor F] [--json]
+  power heat --watts W [--json]
+  power plan FILE.json [--json]   evaluate a site plan: budgets, A/B failover, UPS, heat (exit 1 on violations)
   sim [--sites N] [--seed S] [--port P] [--json]
                                   run the simulated Proxmox VE fleet until killed
 
@@ -79,6 +84,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (cmd === 'sim') return await runSimCli(rest, (line) => io.stdout(`${line}\n`));
     if (cmd === 'connections') return await connections(rest, io);
+    if (cmd === 'power') return await runPowerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     if (cmd === 'ledger') return await runLedgerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     io.stderr(`cairn: unknown command "${cmd}"\n\n${HELP}`);
     return 2;
