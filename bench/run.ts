@@ -2,11 +2,13 @@
  * `npm run bench [name…]`: runs the named benchmarks (all by default) and
  * prints their figures as JSON lines on stdout; progress goes to stderr.
  */
+import { attestationBench } from './attestation';
 import { fleetSyncBench } from './fleet-sync';
 import { ledgerBench } from './ledger';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   fleet: fleetSyncBench,
+  attestation: attestationBench,
   ledger: ledgerBench,
 };
 

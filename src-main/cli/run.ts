@@ -7,6 +7,7 @@ import { createApp, type App } from '../app/create-app';
 import { defaultDataDir } from '../app/paths';
 import { VERSION } from '../app/version';
 import { readFile } from 'node:fs/promises';
+import { ATTEST_HELP, runAttestCli } from '../attestation/cli';
 import { runLedgerCli } from '../ledger/cli';
 import { runPowerCli } from '../power/cli';
 import { runSimCli } from '../sim';
@@ -38,6 +39,13 @@ commands:
   ledger verify-tlog-proof --vkey VKEY --leaf-hash HEX FILE
                                   verify Merkle log proofs and signed checkpoints offline
                                   (RFC 9162, C2SP signed-note / tlog-checkpoint / tlog-proof)
+  attest verify --report FILE --vek FILE [--ark FILE] [--ask FILE] [--at ISO-8601]
+                [--report-data HEX] [--measurement HEX]... [--min-tcb bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]] [--json]
+  attest verify --quote FILE [--root FILE] [--tcb-info FILE --qe-identity FILE --tcb-chain FILE
+                --pck-crl FILE --pck-crl-chain FILE --root-crl FILE] [--at ISO-8601] [--json]
+  attest show (--report FILE | --quote FILE) [--json]
+                                  verify AMD SEV-SNP reports and Intel TDX quotes offline
+                                  against pinned vendor roots (see \`cairn attest --help\`)
   power feed --voltage V --amperage A --phase single|three --max-utilization P
              [--voltage-type line-to-line|line-to-neutral] [--power-factor F] [--json]
   power heat --watts W [--json]
@@ -84,6 +92,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (cmd === 'sim') return await runSimCli(rest, (line) => io.stdout(`${line}\n`));
     if (cmd === 'connections') return await connections(rest, io);
+    if (cmd === 'attest') return await runAttestCli(rest, { stdout: io.stdout, stderr: io.stderr });
     if (cmd === 'power') return await runPowerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     if (cmd === 'ledger') return await runLedgerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     io.stderr(`cairn: unknown command "${cmd}"\n\n${HELP}`);
