@@ -19,7 +19,9 @@ import type {
 import { GuestQuerySchema } from '../../src-preload/contract';
 import type { Db } from '../store/database';
 import { AppException } from '../util/app-exception';
-import { compileGuestQuery, parseGuestQuery } from './guest-filter';
+import { parseGuestQuery } from './guest-filter';
+import { GuestIndex, type SortField } from './guest-index';
+import type { InventoryRepo } from './inventory-repo';
 
 interface SyncRow {
   cluster_id: string;
@@ -52,29 +54,22 @@ interface GuestDbRow {
   hastate: string | null;
 }
 
-const SORT_SQL: Record<string, string> = {
-  name: 'g.name',
-  vmid: 'g.vmid',
-  status: 'g.status',
-  node: 'g.node',
-  site: 's.name',
-  cpu: 'g.cpu',
-  mem: 'g.mem',
-  maxmem: 'g.maxmem',
-  uptime: 'g.uptime',
-  type: 'g.type',
-};
-
 const GUEST_FROM = 'fleet_guests g JOIN fleet_clusters c ON c.id = g.cluster_id JOIN fleet_sites s ON s.id = c.site_id';
 const GUEST_COLS =
   'g.cluster_id, g.vmid, g.name, g.type, g.status, g.node, s.name AS site, g.pool, g.tags, g.tenant, g.cpus, g.cpu, g.mem, g.maxmem, g.maxdisk, g.uptime, g.template, g.hastate';
 
 export class FleetQueries {
+  private readonly index: GuestIndex;
+
   constructor(
     private readonly db: Db,
     private readonly intervalSeconds: () => number,
     private readonly now: () => number = Date.now,
-  ) {}
+    inventory?: InventoryRepo,
+  ) {
+    this.index = new GuestIndex(db);
+    inventory?.subscribe((id) => this.index.invalidate([id]));
+  }
 
   syncStates(): ClusterSync[] {
     const rows = this.db
@@ -299,18 +294,13 @@ export class FleetQueries {
 
   guests(raw: GuestQuery): GuestPage {
     const q = GuestQuerySchema.parse(raw);
-    const { where, params } = compileGuestQuery(parseGuestQuery(q.query));
-    const order = `${SORT_SQL[q.sort.field] ?? 'g.name'} ${q.sort.dir === 'desc' ? 'DESC' : 'ASC'}, g.cluster_id, g.vmid`;
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${GUEST_FROM} WHERE ${where}`).get(...params) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT ${GUEST_COLS} FROM ${GUEST_FROM} WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(...params, q.limit, q.offset) as GuestDbRow[];
+    const page = this.index.query(parseGuestQuery(q.query), q.sort.field as SortField, q.sort.dir, q.offset, q.limit);
     const sync = this.staleByCluster();
     return {
-      total,
-      rows: rows.map((r) => {
-        const st = sync.get(r.cluster_id)?.state;
-        return this.toGuest(r, st === 'stale' || st === 'error');
+      total: page.total,
+      rows: page.rows.map((r) => {
+        const st = sync.get(r.clusterId)?.state;
+        return { ...r, stale: st === 'stale' || st === 'error' };
       }),
     };
   }
@@ -331,20 +321,13 @@ export class FleetQueries {
       )
       .all(like, limit) as { cluster_id: string; node: string; site_id: string; site: string }[];
     for (const h of hosts) hits.push({ kind: 'host', label: h.node, detail: h.site, siteId: h.site_id, clusterId: h.cluster_id, node: h.node });
-    const vmid = /^\d+$/.test(term) ? Number(term) : -1;
-    const guests = this.db
-      .prepare(
-        `SELECT g.cluster_id, g.vmid, g.name, g.node, g.type, s.id AS site_id, s.name AS site FROM ${GUEST_FROM}
-         WHERE g.name LIKE ? ESCAPE '\\' OR g.vmid = ? ORDER BY g.name LIMIT ?`,
-      )
-      .all(like, vmid, limit) as { cluster_id: string; vmid: number; name: string; node: string; type: string; site_id: string; site: string }[];
-    for (const g of guests)
+    for (const { row: g, siteId } of this.index.search(term, limit))
       hits.push({
         kind: 'guest',
         label: g.name,
         detail: `${g.type === 'lxc' ? 'CT' : 'VM'} ${g.vmid} · ${g.node} · ${g.site}`,
-        siteId: g.site_id,
-        clusterId: g.cluster_id,
+        siteId,
+        clusterId: g.clusterId,
         node: g.node,
         vmid: g.vmid,
       });

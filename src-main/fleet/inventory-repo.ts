@@ -32,6 +32,7 @@ interface ClusterIndex {
 
 export class InventoryRepo {
   private readonly indexes = new Map<string, ClusterIndex>();
+  private readonly listeners = new Set<(clusterId: string) => void>();
   private readonly stmts;
 
   constructor(private readonly db: Db) {
@@ -93,9 +94,20 @@ export class InventoryRepo {
     return idx;
   }
 
-  /** Forget the in-memory index (after a cluster is removed). */
+  /** Called after every committed change to a cluster's rows. */
+  subscribe(listener: (clusterId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(clusterId: string): void {
+    for (const l of this.listeners) l(clusterId);
+  }
+
+  /** Forget the in-memory index (after a cluster is removed; its rows went with the connection). */
   forget(clusterId: string): void {
     this.indexes.delete(clusterId);
+    this.changed(clusterId);
   }
 
   /** Store one cluster's snapshot in one transaction; returns the rows actually written. */
@@ -192,6 +204,7 @@ export class InventoryRepo {
     for (const k of goneNodes) idx.nodes.delete(k);
     for (const k of goneGuests) idx.guests.delete(k);
     for (const k of goneStorage) idx.storage.delete(k);
+    this.changed(clusterId);
     return { written, deleted };
   }
 }

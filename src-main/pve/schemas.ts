@@ -190,7 +190,7 @@ export const otherResourceSchema = z.looseObject({
 });
 export type OtherResource = z.output<typeof otherResourceSchema>;
 
-export const clusterResourceSchema = z.union([
+const clusterResourceUnion = z.union([
   guestResourceSchema,
   nodeResourceSchema,
   storageResourceSchema,
@@ -199,7 +199,31 @@ export const clusterResourceSchema = z.union([
   networkResourceSchema,
   otherResourceSchema,
 ]);
-export type ClusterResource = z.output<typeof clusterResourceSchema>;
+export type ClusterResource = z.output<typeof clusterResourceUnion>;
+
+const RESOURCE_SCHEMA_BY_TYPE: Readonly<Record<string, z.ZodType>> = {
+  qemu: guestResourceSchema,
+  lxc: guestResourceSchema,
+  node: nodeResourceSchema,
+  storage: storageResourceSchema,
+  pool: poolResourceSchema,
+  sdn: sdnResourceSchema,
+  network: networkResourceSchema,
+};
+
+/**
+ * One /cluster/resources entry, validated by the schema its `type` names.
+ * Same acceptance as the plain union, but one schema is tried instead of
+ * seven: a 500-site fleet sends 100,000 of these per sync.
+ */
+export const clusterResourceSchema = z.unknown().transform((value, ctx): ClusterResource => {
+  const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+  const schema = (typeof type === 'string' && RESOURCE_SCHEMA_BY_TYPE[type]) || otherResourceSchema;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data as ClusterResource;
+  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as PropertyKey[] });
+  return z.NEVER;
+});
 export const clusterResourcesSchema = z.array(clusterResourceSchema);
 
 // `type` of OtherResource is `string`, which defeats narrowing on `r.type === 'qemu'`; these guards narrow properly.
