@@ -108,8 +108,19 @@ export class FleetQueries {
     };
   }
 
+  private staleCache: { at: number; map: Map<string, ClusterSync> } | null = null;
+
+  /**
+   * Sync state per cluster for marking rows stale. Guest pages are fetched
+   * many times a second while scrolling; a second-old view of 500 clusters'
+   * sync state is exact enough for a badge.
+   */
   private staleByCluster(): Map<string, ClusterSync> {
-    return new Map(this.syncStates().map((s) => [s.clusterId, s]));
+    const now = this.now();
+    if (this.staleCache && now - this.staleCache.at < 1000) return this.staleCache.map;
+    const map = new Map(this.syncStates().map((s) => [s.clusterId, s]));
+    this.staleCache = { at: now, map };
+    return map;
   }
 
   sites(): SiteRow[] {

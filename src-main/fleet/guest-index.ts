@@ -108,8 +108,8 @@ function toRec(r: DbRow): Rec {
   };
 }
 
-function matchFilter(rec: Rec, f: ParsedFilter): boolean {
-  const v = f.value.toLowerCase();
+function matchFilter(rec: Rec, f: ParsedFilter & { lower: string }): boolean {
+  const v = f.lower;
   switch (f.field) {
     case 'site':
       return rec.site.includes(v) || rec.siteId === f.value;
@@ -134,7 +134,7 @@ function matchFilter(rec: Rec, f: ParsedFilter): boolean {
 
 export function compilePredicate(q: ParsedQuery): ((rec: Rec) => boolean) | null {
   const texts = q.text.map((t) => t.toLowerCase());
-  const filters = q.filters;
+  const filters = q.filters.map((f) => ({ ...f, lower: f.value.toLowerCase() }));
   if (texts.length === 0 && filters.length === 0) return null;
   return (rec) => {
     for (const f of filters) if (matchFilter(rec, f) === f.negate) return false;

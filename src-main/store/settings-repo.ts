@@ -5,17 +5,27 @@ import type { Db } from './database';
 export const DEFAULT_SETTINGS: Settings = { theme: 'system', syncIntervalSeconds: 10 };
 
 export class SettingsRepo {
+  /** Settings are read on hot paths (every sync, every staleness check); rows change only through update(). */
+  private cached: Settings | null = null;
+
   constructor(private readonly db: Db) {}
 
   get(): Settings {
+    this.cached ??= this.load();
+    return this.cached;
+  }
+
+  private load(): Settings {
     const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
     const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS };
     for (const r of rows) {
-      if (!(r.key in DEFAULT_SETTINGS)) continue;
+      if (!Object.hasOwn(DEFAULT_SETTINGS, r.key)) continue;
+      // A damaged value falls back to its own default rather than breaking the app (or resetting the other keys).
       try {
-        merged[r.key] = JSON.parse(r.value);
+        const field = SettingsSchema.shape[r.key as keyof Settings].safeParse(JSON.parse(r.value));
+        if (field.success) merged[r.key] = field.data;
       } catch {
-        // A damaged value falls back to its default rather than breaking the app.
+        // Not JSON: keep the default.
       }
     }
     const parsed = SettingsSchema.safeParse(merged);
@@ -23,11 +33,13 @@ export class SettingsRepo {
   }
 
   update(patch: Partial<Settings>): Settings {
-    const next = SettingsSchema.parse({ ...this.get(), ...patch });
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const next = SettingsSchema.parse({ ...this.get(), ...defined });
     const put = this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.db.transaction(() => {
-      for (const [k, v] of Object.entries(patch)) if (v !== undefined) put.run(k, JSON.stringify(v));
+      for (const [k, v] of Object.entries(defined)) put.run(k, JSON.stringify(v));
     })();
+    this.cached = next;
     return next;
   }
 }
