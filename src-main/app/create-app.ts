@@ -49,6 +49,8 @@ export interface App {
   connectionsRepo: ConnectionsRepo;
   fleet: FleetQueries;
   sync: InventorySync;
+  /** Where snapshots come from (the PVE client unless a test supplies one). */
+  clusterSource: ClusterSource;
   router: Router;
   demo: DemoFleet | null;
   info(): Promise<AppInfo>;
@@ -75,7 +77,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     : new PveClusterSource({ secretFor: (id) => connections.secretFor(id), siteOf: (id) => demo?.siteOf.get(id), log: log.child('pve') });
   const source: ClusterSource = scrubbedSource(config.clusterSource ?? (pveSource as PveClusterSource), redactor);
   const inventory = new InventoryRepo(db);
-  const fleet = new FleetQueries(db, () => settings.get().syncIntervalSeconds);
+  const fleet = new FleetQueries(db, () => settings.get().syncIntervalSeconds, Date.now, inventory);
   const rrd = new RrdService(db, source);
 
   let runningTasks = 0;
@@ -182,6 +184,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     connectionsRepo,
     fleet,
     sync,
+    clusterSource: pveSource ?? source,
     router,
     demo,
     info,

@@ -7,7 +7,7 @@ import { createApp, type App } from '../app/create-app';
 import { defaultDataDir } from '../app/paths';
 import { VERSION } from '../app/version';
 import { readFile } from 'node:fs/promises';
-import { ATTEST_HELP, runAttestCli } from '../attestation/cli';
+import { runAttestCli } from '../attestation/cli';
 import { runLedgerCli } from '../ledger/cli';
 import { runPowerCli } from '../power/cli';
 import { runSimCli } from '../sim';

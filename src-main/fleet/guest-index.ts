@@ -243,8 +243,9 @@ export class GuestIndex {
     for (const i of order) {
       const rec = all[i] as Rec;
       if (rec.name === t || rec.vmidText === term) exact.push(rec);
-      else if (rec.name.startsWith(t)) prefix.length < limit && prefix.push(rec);
-      else if (rec.name.includes(t)) inner.length < limit && inner.push(rec);
+      else if (rec.name.startsWith(t)) {
+        if (prefix.length < limit) prefix.push(rec);
+      } else if (rec.name.includes(t) && inner.length < limit) inner.push(rec);
       if (exact.length >= limit) break;
     }
     return [...exact, ...prefix, ...inner].slice(0, limit).map((r) => ({ row: r.row, siteId: r.siteId }));

@@ -35,7 +35,13 @@ export function createRouter(handlers: Handlers, log: Logger): Router {
         return { ok: false, error: { code: 'unknown_channel', message: `Unknown channel: ${name}` } };
       }
       const spec = channels[channel];
-      const parsed = spec.request.safeParse(payload ?? {});
+      let parsed: ReturnType<typeof spec.request.safeParse>;
+      try {
+        parsed = spec.request.safeParse(payload ?? {});
+      } catch {
+        // Hostile in-process values (throwing getters, revoked proxies) never cross a real transport, but must not throw here either.
+        return { ok: false, error: { code: 'invalid_request', message: `Invalid request for ${channel}: the payload could not be read` } };
+      }
       if (!parsed.success) {
         const first = parsed.error.issues[0];
         const d = first ? describeIssue(first) : { message: 'invalid request' };

@@ -190,16 +190,7 @@ export const otherResourceSchema = z.looseObject({
 });
 export type OtherResource = z.output<typeof otherResourceSchema>;
 
-const clusterResourceUnion = z.union([
-  guestResourceSchema,
-  nodeResourceSchema,
-  storageResourceSchema,
-  poolResourceSchema,
-  sdnResourceSchema,
-  networkResourceSchema,
-  otherResourceSchema,
-]);
-export type ClusterResource = z.output<typeof clusterResourceUnion>;
+export type ClusterResource = GuestResource | NodeResource | StorageResource | PoolResource | SdnResource | NetworkResource | OtherResource;
 
 const RESOURCE_SCHEMA_BY_TYPE: Readonly<Record<string, z.ZodType>> = {
   qemu: guestResourceSchema,

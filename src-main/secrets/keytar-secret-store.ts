@@ -9,7 +9,7 @@ import type { SecretStoreStatus } from '../../src-preload/contract';
 import { AppException } from '../util/app-exception';
 import { KEYCHAIN_FIX_LINUX, KEYCHAIN_SERVICE, type SecretStore } from './secret-store';
 
-interface KeytarApi {
+export interface KeytarApi {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
@@ -21,9 +21,10 @@ function fixFor(platform: NodeJS.Platform): string {
   return 'The OS keychain did not answer. Reinstall Cairn (keytar is a native module) or start it with --ephemeral-secrets to keep secrets in memory for this run only.';
 }
 
-/** Keychain failures never carry the secret; keep only the library's message. */
-function keychainError(op: string, err: unknown): AppException {
-  const detail = err instanceof Error ? err.message.split('\n')[0] : 'unknown error';
+/** Keychain failures never carry the secret; keep only the first line of the library's message, minus the secret. */
+function keychainError(op: string, err: unknown, secret?: string): AppException {
+  let detail = err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'unknown error';
+  if (secret) detail = detail.split(secret).join('[redacted]');
   return new AppException('secret_store_unavailable', `The OS keychain refused to ${op}: ${detail}. ${fixFor(process.platform)}`);
 }
 
@@ -52,7 +53,7 @@ export class KeytarSecretStore implements SecretStore {
     try {
       await withTimeout(this.keytar.setPassword(this.service, account, secret), 10000);
     } catch (err) {
-      throw keychainError('save a secret', err);
+      throw keychainError('save a secret', err, secret);
     }
   }
   async delete(account: string): Promise<boolean> {
@@ -97,12 +98,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Load keytar if it was built; otherwise a store that explains the fix. */
-export async function openKeychain(service = KEYCHAIN_SERVICE): Promise<SecretStore> {
+export async function openKeychain(service = KEYCHAIN_SERVICE, load: () => KeytarApi = loadKeytar): Promise<SecretStore> {
   let keytar: KeytarApi;
   try {
-    const require = createRequire(import.meta.url);
-    const mod = require('keytar') as KeytarApi & { default?: KeytarApi };
-    keytar = mod.default ?? mod;
+    keytar = load();
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : 'not installed';
     return new UnavailableSecretStore(`The keychain module (keytar) could not be loaded (${why}). ${fixFor(process.platform)}`);
@@ -110,4 +109,10 @@ export async function openKeychain(service = KEYCHAIN_SERVICE): Promise<SecretSt
   const store = new KeytarSecretStore(keytar, service);
   const s = await store.status();
   return s.available ? store : new UnavailableSecretStore(s.fix ?? fixFor(process.platform));
+}
+
+function loadKeytar(): KeytarApi {
+  const require = createRequire(import.meta.url);
+  const mod = require('keytar') as KeytarApi & { default?: KeytarApi };
+  return mod.default ?? mod;
 }

@@ -32,7 +32,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): { flags: Par
       flags[name] = true;
       continue;
     }
-    let value: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    const value: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     if (def.type === 'number') {
       const n = Number(value);
