@@ -122,8 +122,27 @@ export function browserBridgeFromLocation(loc: Location): CairnBridge | null {
   return new WebSocketBridge(`${scheme}://${loc.host}${WS_PATH}?token=${encodeURIComponent(token)}`);
 }
 
+/** Bridges that report their transport going down and up (the WebSocket); Electron IPC never does. */
+interface ObservableTransport {
+  onConnectionChange: ((connected: boolean) => void) | null;
+}
+
 export class Api {
-  constructor(private readonly bridge: CairnBridge) {}
+  private readonly transportListeners = new Set<(connected: boolean) => void>();
+
+  constructor(private readonly bridge: CairnBridge) {
+    if ('onConnectionChange' in bridge) {
+      (bridge as CairnBridge & ObservableTransport).onConnectionChange = (connected) => {
+        for (const l of this.transportListeners) l(connected);
+      };
+    }
+  }
+
+  /** Called when the transport to the main process is lost or restored. */
+  onTransportChange(listener: (connected: boolean) => void): () => void {
+    this.transportListeners.add(listener);
+    return () => this.transportListeners.delete(listener);
+  }
 
   get transport(): 'electron' | 'browser' {
     return this.bridge.transport;

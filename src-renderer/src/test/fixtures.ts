@@ -1,0 +1,280 @@
+/**
+ * Canned contract data for renderer tests, and a FakeBridge answering
+ * every channel with it. The guest list is generated on the fly, so a
+ * 100 000-guest fleet costs nothing until a page is asked for.
+ */
+import type {
+  AppInfo,
+  AppStatus,
+  CertificateInfo,
+  ClusterSync,
+  Connection,
+  FleetSummary,
+  GuestRow,
+  HostDetail,
+  HostRow,
+  RrdSeries,
+  SearchHit,
+  Settings,
+  SiteDetail,
+  SiteRow,
+} from '../../../src-preload/contract';
+import { appState } from '../lib/app-state.svelte';
+import { commands } from '../lib/commands.svelte';
+import { router } from '../lib/router.svelte';
+import { theme } from '../lib/theme.svelte';
+import { toasts } from '../lib/toasts.svelte';
+import { ui } from '../lib/ui.svelte';
+import { installFakeBridge, type FakeBridge, type Handlers } from './fake-bridge';
+
+export const FP = 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89';
+export const FP2 = '11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00';
+
+export const appInfo: AppInfo = {
+  name: 'Cairn',
+  version: '0.1.0',
+  transport: 'browser',
+  platform: 'linux',
+  dataDir: '/tmp/cairn-test',
+  demo: true,
+  secretStore: { available: true, kind: 'ephemeral' },
+};
+
+export const appStatus: AppStatus = {
+  online: true,
+  clusters: { ok: 2, stale: 1, error: 0, total: 3 },
+  runningTasks: 0,
+  lastSyncAt: '2025-01-01T10:00:00.000Z',
+};
+
+export const settings: Settings = { theme: 'system', syncIntervalSeconds: 30 };
+
+export const sites: SiteRow[] = [
+  {
+    id: 'site:fra-edge-1',
+    name: 'fra-edge-1',
+    region: 'eu-central',
+    kind: 'edge',
+    clusters: 1,
+    hosts: 3,
+    hostsOnline: 3,
+    guests: 40,
+    guestsRunning: 35,
+    health: 'ok',
+    stale: false,
+    staleReason: null,
+    cpuUsed: 0.42,
+    memUsedBytes: 600 * 2 ** 30,
+    memTotalBytes: 1536 * 2 ** 30,
+  },
+  {
+    id: 'site:ams-dc-1',
+    name: 'ams-dc-1',
+    region: 'eu-west',
+    kind: 'datacentre',
+    clusters: 2,
+    hosts: 6,
+    hostsOnline: 5,
+    guests: 120,
+    guestsRunning: 100,
+    health: 'stale',
+    stale: true,
+    staleReason: 'connect ETIMEDOUT 10.0.0.1:8006',
+    cpuUsed: 0.8,
+    memUsedBytes: 2500 * 2 ** 30,
+    memTotalBytes: 3072 * 2 ** 30,
+  },
+];
+
+export const summary: FleetSummary = {
+  sites: 2,
+  clusters: 3,
+  hosts: 9,
+  hostsOnline: 8,
+  guests: 160,
+  guestsRunning: 135,
+  vms: 100,
+  containers: 60,
+  staleClusters: 1,
+  erroredClusters: 0,
+  lastSyncAt: '2025-01-01T10:00:00.000Z',
+  health: { ok: 1, degraded: 0, down: 0, stale: 1 },
+};
+
+export const syncStates: ClusterSync[] = [
+  {
+    clusterId: 'c1',
+    name: 'fra-pve',
+    site: 'fra-edge-1',
+    state: 'ok',
+    lastSuccessAt: '2025-01-01T10:00:00.000Z',
+    lastAttemptAt: '2025-01-01T10:00:00.000Z',
+    lastError: null,
+    stalenessSeconds: 12,
+  },
+  {
+    clusterId: 'c2',
+    name: 'ams-pve',
+    site: 'ams-dc-1',
+    state: 'stale',
+    lastSuccessAt: '2025-01-01T09:00:00.000Z',
+    lastAttemptAt: '2025-01-01T10:00:00.000Z',
+    lastError: `Certificate of ams-pve changed: pinned fingerprint ${FP}, presented ${FP2}. Confirm the new certificate before reconnecting.`,
+    stalenessSeconds: 3600,
+  },
+];
+
+export function host(node: string, clusterId = 'c1', site = 'fra-edge-1'): HostRow {
+  return {
+    clusterId,
+    node,
+    site,
+    status: 'online',
+    cpu: 0.3,
+    maxcpu: 48,
+    mem: 200 * 2 ** 30,
+    maxmem: 512 * 2 ** 30,
+    disk: 4 * 2 ** 40,
+    maxdisk: 32 * 2 ** 40,
+    uptime: 86400 * 12,
+    guests: 2,
+    stale: false,
+  };
+}
+
+export function guest(i: number, over: Partial<GuestRow> = {}): GuestRow {
+  return {
+    clusterId: 'c1',
+    vmid: 100 + i,
+    name: `guest-${String(i).padStart(6, '0')}`,
+    type: i % 3 === 0 ? 'lxc' : 'qemu',
+    status: i % 7 === 0 ? 'stopped' : 'running',
+    node: `pve${(i % 3) + 1}`,
+    site: 'fra-edge-1',
+    pool: null,
+    tags: i % 5 === 0 ? ['prod'] : [],
+    tenant: i % 2 === 0 ? 'acme' : null,
+    cpus: 2,
+    cpu: 0.1,
+    maxmem: 4 * 2 ** 30,
+    mem: 2 * 2 ** 30,
+    maxdisk: 32 * 2 ** 30,
+    uptime: 3600,
+    template: false,
+    hastate: null,
+    stale: i % 11 === 0,
+    ...over,
+  };
+}
+
+export const siteDetail: SiteDetail = {
+  site: sites[0]!,
+  clusters: [syncStates[0]!],
+  hosts: [host('pve1'), host('pve2')],
+};
+
+export const hostDetail: HostDetail = {
+  host: host('pve1'),
+  guests: [guest(1, { vmid: 101, node: 'pve1' }), guest(2, { vmid: 102, node: 'pve1', name: 'db-primary' })],
+};
+
+export const rrd: RrdSeries = {
+  points: Array.from({ length: 10 }, (_, i) => ({ time: 1735725600 + i * 60, cpu: 0.2, mem: 100 * 2 ** 30, maxmem: 512 * 2 ** 30, netin: 1000, netout: 2000 })),
+  cached: false,
+  fetchedAt: '2025-01-01T10:00:00.000Z',
+};
+
+export const connections: Connection[] = [
+  {
+    id: 'c1',
+    name: 'fra-pve',
+    kind: 'pve',
+    url: 'https://fra-pve.example.net:8006',
+    fingerprint: FP,
+    tokenId: 'ops@pve!console',
+    site: 'fra-edge-1',
+    hasSecret: true,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    simulated: true,
+  },
+  {
+    id: 'c2',
+    name: 'ams-pve',
+    kind: 'pve',
+    url: 'https://ams-pve.example.net:8006',
+    fingerprint: FP,
+    tokenId: 'ops@pve!console',
+    site: 'ams-dc-1',
+    hasSecret: true,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    simulated: false,
+  },
+];
+
+export const cert: CertificateInfo = {
+  fingerprint: FP2,
+  subject: 'CN=pve-new.example.net',
+  issuer: 'CN=Proxmox Virtual Environment, O=PVE Cluster Manager CA',
+  validFrom: '2024-01-01T00:00:00.000Z',
+  validTo: '2034-01-01T00:00:00.000Z',
+  selfSigned: false,
+};
+
+export const searchHits: SearchHit[] = [
+  { kind: 'site', label: 'fra-edge-1', detail: 'eu-central', siteId: 'site:fra-edge-1' },
+  { kind: 'host', label: 'pve1', detail: 'fra-edge-1', siteId: 'site:fra-edge-1', clusterId: 'c1', node: 'pve1' },
+  { kind: 'guest', label: 'db-primary', detail: 'VM 102 · pve1 · fra-edge-1', siteId: 'site:fra-edge-1', clusterId: 'c1', node: 'pve1', vmid: 102 },
+];
+
+/** Handlers for every channel, answering with the fixtures above. */
+export function defaultHandlers(opts: { guestTotal?: number } = {}): Handlers {
+  const total = opts.guestTotal ?? 500;
+  return {
+    'app:info': () => appInfo,
+    'app:status': () => appStatus,
+    'settings:get': () => settings,
+    'settings:set': (req) => ({ ...settings, ...req }),
+    'connections:list': () => connections,
+    'connections:probe': () => cert,
+    'connections:add': (req) => ({
+      id: 'new',
+      name: req.name,
+      kind: req.kind,
+      url: req.url,
+      fingerprint: req.fingerprint,
+      tokenId: req.tokenId,
+      site: req.site ?? null,
+      hasSecret: true,
+      createdAt: '2025-01-01T00:00:00.000Z',
+      simulated: false,
+    }),
+    'connections:test': () => ({ ok: true, message: 'Connected: pve-manager/8.3.0', version: '8.3.0', latencyMs: 12 }),
+    'connections:remove': () => ({ removed: true as const }),
+    'connections:repin': (req) => ({ ...connections[1]!, fingerprint: req.fingerprint }),
+    'fleet:summary': () => summary,
+    'fleet:sites': () => sites,
+    'fleet:site': () => siteDetail,
+    'fleet:host': () => hostDetail,
+    'fleet:guests': (req) => {
+      const rows: GuestRow[] = [];
+      for (let i = req.offset; i < Math.min(total, req.offset + req.limit); i++) rows.push(guest(i));
+      return { total, rows };
+    },
+    'fleet:search': (req) => searchHits.filter((h) => h.label.includes(req.q) || req.q === '*'),
+    'fleet:rrd': () => rrd,
+    'fleet:syncState': () => syncStates,
+    'fleet:syncNow': () => ({ started: 3 }),
+  };
+}
+
+/** Fresh global state and a fake bridge with the default handlers (plus overrides). */
+export function setupApp(overrides: Handlers = {}, opts: { guestTotal?: number } = {}): FakeBridge {
+  router.reset();
+  theme.reset();
+  toasts.reset();
+  appState.reset();
+  ui.closeAll();
+  commands.reset();
+  document.documentElement.removeAttribute('data-theme');
+  return installFakeBridge({ ...defaultHandlers(opts), ...overrides });
+}
