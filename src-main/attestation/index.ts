@@ -12,3 +12,7 @@ export { verifySnpReport, type SnpEvidence, type SnpVerifyOptions } from './snp-
 export { decodeTdxQuote, verifyTdxQuote, type TdxCollateral, type TdxVerifyOptions } from './tdx-verify';
 export { EMPTY_TRUST, loadTrustDir, trustFromBytes, type TrustStore } from './trust-store';
 export * from './types';
+export { AttestationRepo, DEFAULT_POLICY } from './attestation-repo';
+export { AttestationService, STALE_AFTER_SECONDS, type AttestationServiceOptions } from './attestation-service';
+export { PRODUCTION_COLLECTORS, SNPGUEST_COLLECT } from './collect-commands';
+export { decodeBundle, encodeBundle, parseCollectorOutput, type SnpEvidenceFiles } from './evidence-bundle';

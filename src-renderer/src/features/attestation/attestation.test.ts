@@ -1,0 +1,270 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AttestationDetail, AttestationList, AttestationPolicy, AttestationResult, AttestationRow, SshHostKey } from '../../../../src-preload/contract';
+import App from '../../App.svelte';
+import { route } from '../../lib/pages';
+import { router } from '../../lib/router.svelte';
+import { fail, type FakeBridge } from '../../test/fake-bridge';
+import { setupApp } from '../../test/fixtures';
+
+const M1 = 'a1'.repeat(48);
+const M2 = 'b2'.repeat(48);
+const FP_NEW = `SHA256:${'N'.repeat(43)}`;
+const FP_OLD = `SHA256:${'O'.repeat(43)}`;
+const NOW = Date.now();
+const iso = (secondsAgo: number) => new Date(NOW - secondsAgo * 1000).toISOString();
+
+const policy: AttestationPolicy = { version: 2, minTcb: { snp: 8 }, measurements: [M1], allowDebug: false, createdAt: iso(5000), operator: 'alice' };
+
+function result(id: number, over: Partial<AttestationResult> = {}): AttestationResult {
+  return {
+    id,
+    guest: { clusterId: 'c1', vmid: 200 + id, name: `conf-${id}` },
+    host: '10.0.0.5:22',
+    source: 'ssh',
+    at: iso(600),
+    operator: 'alice',
+    verdict: 'accept',
+    reasons: [],
+    product: 'Milan',
+    measurement: M1,
+    tcb: { bootloader: 3, tee: 0, snp: 8, microcode: 115, fmc: null },
+    policyVersion: 2,
+    evidenceSha256: 'e'.repeat(64),
+    ...over,
+  };
+}
+
+function row(i: number, last: AttestationResult | null, over: Partial<AttestationRow> = {}): AttestationRow {
+  return {
+    guest: { clusterId: 'c1', vmid: 200 + i, name: `conf-${i}` },
+    node: 'pve1',
+    site: 'fra-edge-1',
+    status: 'running',
+    tenant: 'acme',
+    last,
+    ageSeconds: last ? 600 : null,
+    measurementMatch: last ? (last.measurement === M1 ? 'match' : 'mismatch') : 'unknown',
+    stale: last === null,
+    ...over,
+  };
+}
+
+const rows: AttestationRow[] = [
+  row(1, result(1)),
+  row(2, result(2, { verdict: 'reject', measurement: M2, reasons: [{ code: 'policy-measurement', message: 'MEASUREMENT is not on the allow-list' }] })),
+  row(3, null),
+];
+
+const listOf = (r: AttestationRow[], total = 3): AttestationList => ({ rows: r, total, policy, staleAfterSeconds: 86400 });
+
+const detail: AttestationDetail = {
+  guest: rows[1]!.guest,
+  result: rows[1]!.last,
+  fields: [
+    { name: 'Measurement', value: M2 },
+    { name: 'REPORT_DATA', value: 'cd'.repeat(64) },
+  ],
+  checks: { report_signature: true, vek_signed_by_ask: true },
+  chain: [{ role: 'VCEK', subject: 'SEV-VCEK', issuer: 'SEV-Milan', notBefore: iso(1e7), notAfter: iso(-1e7), fingerprint256: 'AA:BB' }],
+  history: [rows[1]!.last!, result(9, { verdict: 'accept', at: iso(90000) })],
+};
+
+let bridge: FakeBridge;
+let consoleErrors: unknown[][];
+
+beforeEach(() => {
+  consoleErrors = [];
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void consoleErrors.push(a));
+  vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void consoleErrors.push(a));
+  bridge = setupApp({
+    'attestation:list': (req) => listOf(req.filter === 'reject' ? rows.filter((r) => r.last?.verdict === 'reject') : rows.filter((r) => r.guest.name.includes(req.query))),
+    'attestation:detail': () => detail,
+    'attestation:policy:get': () => policy,
+    'attestation:policy:set': (req) => ({ ...policy, version: 3, minTcb: req.minTcb, measurements: req.measurements, allowDebug: req.allowDebug }),
+    'ssh:keys': () => [{ name: 'ops', keyType: 'ssh-ed25519', publicFingerprint: `SHA256:${'K'.repeat(43)}`, createdAt: iso(100) }],
+    'ssh:probeHostKey': (req): SshHostKey => ({ host: req.host, port: req.port, keyType: 'ssh-ed25519', fingerprint: FP_NEW, pin: 'new', pinnedFingerprint: null }),
+    'ssh:trustHostKey': (req) => ({ host: req.host, port: req.port, user: req.user, keyType: 'ssh-ed25519', fingerprint: req.fingerprint, confirmedAt: iso(0) }),
+    'attestation:attestNow': (req) => result(7, { guest: req.guest }),
+    'attestation:verifyFiles': () => result(8, { guest: null, host: null, source: 'files', verdict: 'reject', reasons: [{ code: 'signature', message: 'the report signature does not verify' }] }),
+  });
+  router.reset(route('attestation'));
+});
+
+afterEach(() => {
+  expect(bridge.contractViolations).toEqual([]);
+  expect(consoleErrors).toEqual([]);
+  vi.restoreAllMocks();
+});
+
+const main = () => screen.getByRole('main');
+
+describe('attestation page', () => {
+  it('explains how to get confidential guests when there are none', async () => {
+    bridge.handle({ 'attestation:list': () => listOf([], 0) });
+    render(App);
+    expect(await within(main()).findByText('No confidential guests yet')).toBeTruthy();
+    expect(main().textContent).toMatch(/tagged confidential/);
+    expect(main().textContent).toMatch(/qm set <vmid> --tags confidential/);
+    expect(within(main()).getAllByRole('button', { name: /Verify files/ }).length).toBeGreaterThan(0);
+  });
+
+  it('lists confidential guests with verdict, age, TCB and measurement match', async () => {
+    render(App);
+    const table = await within(main()).findByRole('table');
+    const [, r1, r2, r3] = within(table).getAllByRole('row');
+    expect(r1!.textContent).toContain('conf-1');
+    expect(within(r1!).getByText('accepted')).toBeTruthy();
+    expect(r1!.textContent).toMatch(/10m( 0s)? ago/);
+    expect(r1!.textContent).toContain('BL 3 · TEE 0 · SNP 8 · µcode 115');
+    expect(within(r1!).getByText('allowed')).toBeTruthy();
+    expect(within(r2!).getByText('rejected')).toBeTruthy();
+    expect(within(r2!).getByText('not allowed')).toBeTruthy();
+    expect(within(r3!).getByText('never attested')).toBeTruthy();
+    expect(main().textContent).toMatch(/Policy v2: snp ≥ 8; 1 allowed measurement; debug refused/);
+  });
+
+  it('filters by verdict and searches', async () => {
+    render(App);
+    await within(main()).findByRole('table');
+    await fireEvent.click(within(main()).getByRole('button', { name: 'Rejected' }));
+    await waitFor(() => expect(within(main()).getAllByRole('row')).toHaveLength(2));
+    expect(bridge.callsTo('attestation:list').at(-1)).toEqual({ query: '', filter: 'reject' });
+    expect(within(main()).getByRole('button', { name: 'Rejected' }).getAttribute('aria-pressed')).toBe('true');
+
+    await fireEvent.click(within(main()).getByRole('button', { name: 'All' }));
+    await fireEvent.input(within(main()).getByLabelText('Search confidential guests'), { target: { value: 'conf-3' } });
+    await waitFor(() => expect(bridge.callsTo('attestation:list').at(-1)).toEqual({ query: 'conf-3', filter: 'all' }));
+    await waitFor(() => expect(within(main()).getAllByRole('row')).toHaveLength(2));
+  });
+
+  it('opens the evidence drawer with decoded fields, reasons, chain and history', async () => {
+    render(App);
+    await fireEvent.click(await within(main()).findByRole('button', { name: 'Evidence for conf-2' }));
+    const drawer = await screen.findByRole('complementary', { name: /Evidence — conf-2/ });
+    await within(drawer).findByText('Decoded report');
+    expect(bridge.callsTo('attestation:detail')).toEqual([{ clusterId: 'c1', vmid: 202 }]);
+    expect(drawer.textContent).toContain('MEASUREMENT is not on the allow-list');
+    expect(drawer.textContent).toContain('REPORT_DATA');
+    expect(drawer.textContent).toContain('cd'.repeat(64));
+    expect(drawer.textContent).toContain('SEV-VCEK');
+    const history = within(drawer).getAllByRole('listitem').filter((li) => li.textContent?.includes('alice'));
+    expect(history).toHaveLength(2);
+    await fireEvent.click(within(history[1]!).getByRole('button'));
+    await waitFor(() => expect(bridge.callsTo('attestation:detail').at(-1)).toEqual({ resultId: 9 }));
+    await fireEvent.click(within(drawer).getByRole('button', { name: 'Close evidence detail' }));
+    expect(screen.queryByRole('complementary', { name: /Evidence/ })).toBeNull();
+  });
+
+  it('edits the policy: debug off by default, bad measurements refused, saved as a new version', async () => {
+    bridge.handle({ 'attestation:list': () => listOf(rows, 3) });
+    render(App);
+    await within(main()).findByRole('table');
+    await fireEvent.click(within(main()).getByRole('button', { name: /Policy/ }));
+    const dialog = await screen.findByRole('dialog', { name: 'Attestation policy' });
+    const debug = within(dialog).getByLabelText(/allows debugging/) as HTMLInputElement;
+    expect(debug.checked).toBe(false);
+    expect((within(dialog).getByLabelText('SNP firmware') as HTMLInputElement).value).toBe('8');
+
+    await fireEvent.input(within(dialog).getByLabelText('Allowed measurements'), { target: { value: `${M1}\nnot-hex` } });
+    await fireEvent.input(within(dialog).getByLabelText('Microcode'), { target: { value: '300' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Save as new version' }));
+    expect(within(dialog).getByText(/Not a 48-byte hex measurement/)).toBeTruthy();
+    expect(within(dialog).getByText(/whole number 0–255/)).toBeTruthy();
+    expect(bridge.callsTo('attestation:policy:set')).toEqual([]);
+
+    await fireEvent.input(within(dialog).getByLabelText('Allowed measurements'), { target: { value: `${M1}\n${M2.toUpperCase()}` } });
+    await fireEvent.input(within(dialog).getByLabelText('Microcode'), { target: { value: '115' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Save as new version' }));
+    await waitFor(() => expect(bridge.callsTo('attestation:policy:set')).toEqual([{ minTcb: { snp: 8, microcode: 115 }, measurements: [M1, M2], allowDebug: false }]));
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Attestation policy' })).toBeNull());
+  });
+
+  it('attest now: shows the host key on first contact and runs nothing until it is confirmed', async () => {
+    render(App);
+    const table = await within(main()).findByRole('table');
+    await fireEvent.click(within(table).getByRole('button', { name: 'Attest now conf-1' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Attest conf-1' });
+    await waitFor(() => expect((within(dialog).getByLabelText(/SSH key/) as HTMLSelectElement).value).toBe('ops'));
+    await fireEvent.input(within(dialog).getByLabelText('SSH host'), { target: { value: '10.0.0.5' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: /Next: check host key/ }));
+
+    await waitFor(() => expect(within(dialog).getByTestId('host-fingerprint').textContent).toBe(FP_NEW));
+    expect(dialog.textContent).toMatch(/First contact/);
+    expect(bridge.callsTo('ssh:probeHostKey')).toEqual([{ host: '10.0.0.5', port: 22 }]);
+    const trust = within(dialog).getByRole('button', { name: /Trust and attest/ }) as HTMLButtonElement;
+    expect(trust.disabled).toBe(true);
+    expect(bridge.callsTo('ssh:trustHostKey')).toEqual([]);
+    expect(bridge.callsTo('attestation:attestNow')).toEqual([]);
+
+    await fireEvent.click(within(dialog).getByLabelText(/verified this fingerprint/));
+    await fireEvent.click(trust);
+    await within(dialog).findByText('accepted');
+    expect(bridge.callsTo('ssh:trustHostKey')).toEqual([{ host: '10.0.0.5', port: 22, user: 'root', fingerprint: FP_NEW }]);
+    expect(bridge.callsTo('attestation:attestNow')).toEqual([{ guest: rows[0]!.guest, target: { host: '10.0.0.5', port: 22, user: 'root' }, keyName: 'ops' }]);
+  });
+
+  it('attest now: a changed host key shows both fingerprints, and a refusal from main is shown', async () => {
+    bridge.handle({
+      'ssh:probeHostKey': (req) => ({ host: req.host, port: req.port, keyType: 'ssh-ed25519', fingerprint: FP_NEW, pin: 'mismatch', pinnedFingerprint: FP_OLD }),
+      'ssh:trustHostKey': () => fail('tls_pin_mismatch', `host now presents ${FP_OLD}`, 'fingerprint'),
+    });
+    render(App);
+    const table = await within(main()).findByRole('table');
+    await fireEvent.click(within(table).getByRole('button', { name: 'Attest now conf-2' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Attest conf-2' });
+    await waitFor(() => expect((within(dialog).getByLabelText(/SSH key/) as HTMLSelectElement).value).toBe('ops'));
+    await fireEvent.input(within(dialog).getByLabelText('SSH host'), { target: { value: 'conf-2.example.net' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: /Next: check host key/ }));
+    const alert = await within(dialog).findByRole('alert');
+    expect(alert.textContent).toContain('has changed');
+    expect(alert.textContent).toContain(FP_OLD);
+    expect(alert.textContent).toContain(FP_NEW);
+    await fireEvent.click(within(dialog).getByLabelText(/verified this fingerprint/));
+    await fireEvent.click(within(dialog).getByRole('button', { name: /Re-pin and attest/ }));
+    await waitFor(() => expect(dialog.textContent).toContain(`host now presents ${FP_OLD}`));
+    expect(bridge.callsTo('attestation:attestNow')).toEqual([]);
+  });
+
+  it('attest now: a new key goes to ssh:addKey and its field is cleared', async () => {
+    bridge.handle({
+      'ssh:keys': () => [],
+      'ssh:addKey': (req) => ({ name: req.name, keyType: 'ssh-ed25519', publicFingerprint: `SHA256:${'P'.repeat(43)}`, createdAt: iso(0) }),
+      'ssh:probeHostKey': (req) => ({ host: req.host, port: req.port, keyType: 'ssh-ed25519', fingerprint: FP_NEW, pin: 'match', pinnedFingerprint: FP_NEW }),
+    });
+    render(App);
+    const table = await within(main()).findByRole('table');
+    await fireEvent.click(within(table).getByRole('button', { name: 'Attest now conf-3' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Attest conf-3' });
+    const pk = (await within(dialog).findByLabelText('Private key')) as HTMLTextAreaElement;
+    await fireEvent.input(within(dialog).getByLabelText('SSH host'), { target: { value: '10.0.0.9' } });
+    await fireEvent.input(within(dialog).getByLabelText('Key name'), { target: { value: 'ops2' } });
+    pk.value = '-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n-----END OPENSSH PRIVATE KEY-----';
+    (within(dialog).getByLabelText(/Passphrase/) as HTMLInputElement).value = 'pw-123456';
+    await fireEvent.click(within(dialog).getByRole('button', { name: /Next: check host key/ }));
+    // Pinned and unchanged: straight to the verdict.
+    await within(dialog).findByText('accepted');
+    expect(bridge.callsTo('ssh:addKey')).toEqual([{ name: 'ops2', privateKey: pk.value || expect.stringContaining('secret'), passphrase: 'pw-123456' }]);
+    expect(pk.value).toBe('');
+    expect(bridge.callsTo('attestation:attestNow')[0]).toMatchObject({ keyName: 'ops2' });
+  });
+
+  it('verifies evidence files offline and shows the verdict', async () => {
+    render(App);
+    await within(main()).findByRole('table');
+    await fireEvent.click(within(main()).getByRole('button', { name: /Verify files/ }));
+    const dialog = await screen.findByRole('dialog', { name: 'Verify evidence files' });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Verify' }));
+    expect(within(dialog).getAllByText('Choose a file')).toHaveLength(2);
+
+    const setFile = (label: RegExp, bytes: number[], name: string) =>
+      Object.defineProperty(within(dialog).getByLabelText(label), 'files', { configurable: true, value: [new File([new Uint8Array(bytes)], name)] });
+    setFile(/Attestation report/, [1, 2, 3], 'report.bin');
+    setFile(/VCEK or VLEK/, [4, 5], 'vcek.der');
+    await fireEvent.input(within(dialog).getByLabelText(/Expected REPORT_DATA/), { target: { value: 'ABCD' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Verify' }));
+    await within(dialog).findByText('rejected');
+    expect(dialog.textContent).toContain('the report signature does not verify');
+    expect(bridge.callsTo('attestation:verifyFiles')).toEqual([{ report: 'AQID', vek: 'BAU=', reportData: 'abcd' }]);
+  });
+});
