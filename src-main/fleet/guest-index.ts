@@ -12,18 +12,23 @@ import type { ParsedFilter, ParsedQuery } from './guest-filter';
 
 type Row = Omit<GuestRow, 'stale'>;
 
+/**
+ * One guest in memory. Strings that repeat across guests (site, node,
+ * cluster, status, tags…) are interned, so 100,000 guests on 500 sites hold
+ * 500 site names, not 100,000 copies.
+ */
 interface Rec {
   row: Row;
-  /** Lower-cased haystacks for free-text matching. */
-  name: string;
+  /** Lower-case name, node and site joined by U+0001: free text costs one substring search per guest. */
+  haystack: string;
+  /** Length of the name at the start of `haystack`. */
+  nameLen: number;
   node: string;
   site: string;
   siteId: string;
   cluster: string;
-  vmidText: string;
-  /** name, node and site joined, so free text costs one substring search per guest. */
-  haystack: string;
-  tagSet: Set<string>;
+  /** Lower-case tags as `;a;b;`. */
+  tagKey: string;
 }
 
 export type SortField = 'name' | 'vmid' | 'status' | 'node' | 'site' | 'cpu' | 'mem' | 'maxmem' | 'uptime' | 'type';
@@ -39,7 +44,8 @@ function compareBy(field: SortField): (a: Rec, b: Rec) => number {
       return (a, b) => a.row[field] - b.row[field] || tie(a, b);
     // Plain comparisons on pre-lowered keys: Intl.Collator costs seconds over 100k rows.
     case 'name':
-      return (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || tie(a, b);
+      // The haystack starts with the lower-case name, so it orders by name (then node, site).
+      return (a, b) => (a.haystack < b.haystack ? -1 : a.haystack > b.haystack ? 1 : 0) || tie(a, b);
     case 'site':
       return (a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0) || tie(a, b);
     default:
@@ -74,20 +80,34 @@ const SELECT = `SELECT g.cluster_id, g.vmid, g.name, g.type, g.status, g.node, s
   g.pool, g.tags, g.tenant, g.cpus, g.cpu, g.mem, g.maxmem, g.maxdisk, g.uptime, g.template, g.hastate
   FROM fleet_guests g JOIN fleet_clusters c ON c.id = g.cluster_id JOIN fleet_sites s ON s.id = c.site_id`;
 
-function toRec(r: DbRow): Rec {
-  const tags = r.tags ? r.tags.split(';').filter(Boolean) : [];
+class Interner {
+  private readonly strings = new Map<string, string>();
+  get(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
+  }
+  getOrNull(s: string | null): string | null {
+    return s === null ? null : this.get(s);
+  }
+}
+
+function toRec(r: DbRow, pool: Interner): Rec {
+  const tags = r.tags ? r.tags.split(';').filter(Boolean).map((t) => pool.get(t)) : [];
+  const name = r.name.toLowerCase();
   return {
     row: {
-      clusterId: r.cluster_id,
+      clusterId: pool.get(r.cluster_id),
       vmid: r.vmid,
       name: r.name,
       type: r.type,
-      status: r.status,
-      node: r.node,
-      site: r.site,
-      pool: r.pool,
+      status: pool.get(r.status),
+      node: pool.get(r.node),
+      site: pool.get(r.site),
+      pool: pool.getOrNull(r.pool),
       tags,
-      tenant: r.tenant,
+      tenant: pool.getOrNull(r.tenant),
       cpus: r.cpus,
       cpu: r.cpu,
       mem: r.mem,
@@ -95,16 +115,15 @@ function toRec(r: DbRow): Rec {
       maxdisk: r.maxdisk,
       uptime: r.uptime,
       template: r.template === 1,
-      hastate: r.hastate,
+      hastate: pool.getOrNull(r.hastate),
     },
-    name: r.name.toLowerCase(),
-    node: r.node.toLowerCase(),
-    site: r.site.toLowerCase(),
-    siteId: r.site_id,
-    cluster: r.cluster_name.toLowerCase(),
-    vmidText: String(r.vmid),
-    haystack: `${r.name.toLowerCase()}\u0001${r.node.toLowerCase()}\u0001${r.site.toLowerCase()}`,
-    tagSet: new Set(tags.map((t) => t.toLowerCase())),
+    haystack: `${name}\u0001${r.node.toLowerCase()}\u0001${r.site.toLowerCase()}`,
+    nameLen: name.length,
+    node: pool.get(r.node.toLowerCase()),
+    site: pool.get(r.site.toLowerCase()),
+    siteId: pool.get(r.site_id),
+    cluster: pool.get(r.cluster_name.toLowerCase()),
+    tagKey: pool.get(`;${tags.join(';').toLowerCase()};`),
   };
 }
 
@@ -120,7 +139,7 @@ function matchFilter(rec: Rec, f: ParsedFilter & { lower: string }): boolean {
     case 'status':
       return rec.row.status === v;
     case 'tag':
-      return rec.tagSet.has(v);
+      return rec.tagKey.includes(`;${v};`);
     case 'tenant':
       return (rec.row.tenant ?? '').toLowerCase() === v;
     case 'pool':
@@ -128,7 +147,7 @@ function matchFilter(rec: Rec, f: ParsedFilter & { lower: string }): boolean {
     case 'type':
       return rec.row.type === (v === 'vm' ? 'qemu' : v === 'ct' || v === 'container' ? 'lxc' : v);
     case 'vmid':
-      return rec.vmidText === f.value;
+      return String(rec.row.vmid) === f.value;
   }
 }
 
@@ -136,10 +155,12 @@ export function compilePredicate(q: ParsedQuery): ((rec: Rec) => boolean) | null
   const texts = q.text.map((t) => t.toLowerCase());
   const filters = q.filters.map((f) => ({ ...f, lower: f.value.toLowerCase() }));
   if (texts.length === 0 && filters.length === 0) return null;
+  // A word that is a whole number also matches that VMID; others match no VMID (-1).
+  const vmids = texts.map((t) => (/^\d+$/.test(t) ? Number(t) : -1));
   return (rec) => {
     for (const f of filters) if (matchFilter(rec, f) === f.negate) return false;
-    for (const t of texts) {
-      if (!(rec.haystack.includes(t) || rec.vmidText === t)) return false;
+    for (let ti = 0; ti < texts.length; ti++) {
+      if (!(rec.haystack.includes(texts[ti] as string) || rec.row.vmid === vmids[ti])) return false;
     }
     return true;
   };
@@ -152,6 +173,7 @@ export class GuestIndex {
   private readonly orders = new Map<SortField, Int32Array>();
   private loaded = false;
   private readonly dirty = new Set<string>();
+  private readonly strings = new Interner();
 
   constructor(private readonly db: Db) {}
 
@@ -165,7 +187,7 @@ export class GuestIndex {
       for (const r of this.db.prepare(SELECT).all() as DbRow[]) {
         let list = this.byCluster.get(r.cluster_id);
         if (!list) this.byCluster.set(r.cluster_id, (list = []));
-        list.push(toRec(r));
+        list.push(toRec(r, this.strings));
       }
       this.loaded = true;
       this.dirty.clear();
@@ -173,7 +195,7 @@ export class GuestIndex {
     } else if (this.dirty.size > 0) {
       const stmt = this.db.prepare(`${SELECT} WHERE g.cluster_id = ?`);
       for (const id of this.dirty) {
-        const rows = (stmt.all(id) as DbRow[]).map(toRec);
+        const rows = (stmt.all(id) as DbRow[]).map((r) => toRec(r, this.strings));
         if (rows.length) this.byCluster.set(id, rows);
         else this.byCluster.delete(id);
       }
@@ -242,10 +264,12 @@ export class GuestIndex {
     const all = this.all as Rec[];
     for (const i of order) {
       const rec = all[i] as Rec;
-      if (rec.name === t || rec.vmidText === term) exact.push(rec);
-      else if (rec.name.startsWith(t)) {
+      const at = rec.haystack.indexOf(t);
+      const inName = at !== -1 && at + t.length <= rec.nameLen;
+      if ((at === 0 && t.length === rec.nameLen) || String(rec.row.vmid) === term) exact.push(rec);
+      else if (at === 0 && inName) {
         if (prefix.length < limit) prefix.push(rec);
-      } else if (rec.name.includes(t) && inner.length < limit) inner.push(rec);
+      } else if (inName && inner.length < limit) inner.push(rec);
       if (exact.length >= limit) break;
     }
     return [...exact, ...prefix, ...inner].slice(0, limit).map((r) => ({ row: r.row, siteId: r.siteId }));
