@@ -4,15 +4,19 @@
  * shell, browser mode, the CLI and the tests all call it, so every entry
  * point runs the same code.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppInfo, AppStatus } from '../../src-preload/contract';
+import { AttestationService, EMPTY_TRUST, PRODUCTION_COLLECTORS, loadTrustDir, type TrustStore } from '../attestation';
 import { ConnectionsService, type EndpointGateway } from '../connections/connections-service';
+import { CustodyService, seedDemoCustody, verifyBundle } from '../custody';
 import { FleetQueries } from '../fleet/fleet-queries';
 import { InventoryRepo } from '../fleet/inventory-repo';
 import { InventorySync, type ClusterSource } from '../fleet/inventory-sync';
 import { RrdService } from '../fleet/rrd-cache';
 import { createRouter, type Handlers, type Router } from '../ipc/router';
 import { MemorySecretStore, openKeychain, type SecretStore } from '../secrets';
+import { CommandAllowlist, NodeSshRunner, SshService, type CommandTemplate, type SshRunner } from '../ssh';
 import { ConnectionsRepo } from '../store/connections-repo';
 import { openDatabase, type Db } from '../store/database';
 import { SettingsRepo } from '../store/settings-repo';
@@ -36,6 +40,10 @@ export interface AppConfig {
   logSinks?: LogSink[];
   gateway?: EndpointGateway;
   clusterSource?: ClusterSource;
+  /** SSH transport for evidence collection (default node-ssh; tests substitute one). */
+  sshRunner?: SshRunner;
+  /** Evidence collection: extra allowlisted templates, which one collects, and test seams. */
+  attestation?: { collectors?: CommandTemplate[]; collectCommand?: string; nonce?: () => Uint8Array; verifyAt?: () => Date; operator?: string };
 }
 
 export interface App {
@@ -52,6 +60,9 @@ export interface App {
   /** Where snapshots come from (the PVE client unless a test supplies one). */
   clusterSource: ClusterSource;
   router: Router;
+  custody: CustodyService;
+  ssh: SshService;
+  attestation: AttestationService;
   demo: DemoFleet | null;
   info(): Promise<AppInfo>;
   status(): AppStatus;
@@ -79,6 +90,23 @@ export async function createApp(config: AppConfig): Promise<App> {
   const inventory = new InventoryRepo(db);
   const fleet = new FleetQueries(db, () => settings.get().syncIntervalSeconds, Date.now, inventory);
   const rrd = new RrdService(db, source);
+  const custody = new CustodyService({ db, secrets });
+  const allowlist = new CommandAllowlist([...PRODUCTION_COLLECTORS, ...(config.attestation?.collectors ?? [])]);
+  const ssh = new SshService(db, secrets, config.sshRunner ?? new NodeSshRunner(allowlist), log.child('ssh'), redactor);
+  // Certificates and CRLs an operator carried over (ARK/ASK when a guest supplies none); re-read per verification.
+  const trustDir = join(config.dataDir, 'attestation-trust');
+  const trust = (): TrustStore => (existsSync(trustDir) ? loadTrustDir(trustDir) : EMPTY_TRUST);
+  const attestation = new AttestationService({
+    db,
+    ssh,
+    allowlist,
+    log: log.child('attestation'),
+    trust,
+    ...(config.attestation?.collectCommand ? { collectCommand: config.attestation.collectCommand } : {}),
+    ...(config.attestation?.nonce ? { nonce: config.attestation.nonce } : {}),
+    ...(config.attestation?.verifyAt ? { verifyAt: config.attestation.verifyAt } : {}),
+    ...(config.attestation?.operator ? { operator: config.attestation.operator } : {}),
+  });
 
   let runningTasks = 0;
   const status = (): AppStatus => {
@@ -107,6 +135,10 @@ export async function createApp(config: AppConfig): Promise<App> {
   const hasReal = connectionsRepo.list().some((c) => c.kind === 'pve' && !c.simulated);
   if (config.fleet.mode === 'demo' || (config.fleet.mode === 'auto' && !hasReal)) {
     demo = await startDemoFleet({ sites: config.fleet.sites ?? 12, seed: config.fleet.seed ?? 1, connections, repo: connectionsRepo, log: log.child('demo') });
+    // Demo custody records go through the real record path (signed, logged); a missing keychain only skips them.
+    if (custody.isEmpty()) {
+      await seedDemoCustody(custody).catch((err: unknown) => log.warn('demo custody data not seeded', { error: err instanceof Error ? err.message : String(err) }));
+    }
   } else if (config.fleet.mode === 'auto') {
     // Simulated clusters of an earlier demo run would only show as dead here.
     for (const c of connectionsRepo.list()) if (c.simulated) connectionsRepo.remove(c.id);
@@ -167,6 +199,35 @@ export async function createApp(config: AppConfig): Promise<App> {
         events.emit('app:onStatus', status());
       }
     },
+    'ssh:probeHostKey': (req) => ssh.probe(req.host, req.port),
+    'ssh:trustHostKey': (req) => ssh.trust({ host: req.host, port: req.port, user: req.user }, req.fingerprint),
+    'ssh:keys': () => ssh.keys(),
+    'ssh:addKey': (req) => ssh.addKey(req),
+    'attestation:list': (req) => attestation.list(req),
+    'attestation:detail': (req) => attestation.detail(req),
+    'attestation:policy:get': () => attestation.policy(),
+    'attestation:policy:set': (req) => attestation.setPolicy(req),
+    'attestation:attestNow': async (req) => {
+      runningTasks++;
+      events.emit('app:onStatus', status());
+      try {
+        return await attestation.attestNow(req);
+      } finally {
+        runningTasks--;
+        events.emit('app:onStatus', status());
+      }
+    },
+    'attestation:verifyFiles': (req) => attestation.verifyFiles(req),
+    'custody:appliances': () => custody.board(),
+    'custody:appliance': (req) => custody.detail(req.applianceId),
+    'custody:createJob': (req) => custody.createJob(req),
+    'custody:registerAppliance': (req) => custody.registerAppliance(req),
+    'custody:record': (req) => custody.record(req),
+    'custody:export': async (req) => {
+      const { fileName, text, events } = await custody.exportBundle({ kind: req.scope, id: req.id });
+      return { fileName, text, events };
+    },
+    'custody:verify': (req) => verifyBundle(req.text, req.vkey ? { vkey: req.vkey } : {}),
   };
 
   const router = createRouter(handlers, log.child('ipc'));
@@ -186,6 +247,9 @@ export async function createApp(config: AppConfig): Promise<App> {
     sync,
     clusterSource: pveSource ?? source,
     router,
+    custody,
+    ssh,
+    attestation,
     demo,
     info,
     status,

@@ -8,6 +8,7 @@ import { defaultDataDir } from '../app/paths';
 import { VERSION } from '../app/version';
 import { readFile } from 'node:fs/promises';
 import { runAttestCli } from '../attestation/cli';
+import { runCustodyCli } from '../custody/cli';
 import { runLedgerCli } from '../ledger/cli';
 import { runPowerCli } from '../power/cli';
 import { runSimCli } from '../sim';
@@ -46,6 +47,10 @@ commands:
   attest show (--report FILE | --quote FILE) [--json]
                                   verify AMD SEV-SNP reports and Intel TDX quotes offline
                                   against pinned vendor roots (see \`cairn attest --help\`)
+  custody verify-bundle FILE [--vkey VKEY] [--json]
+                                  verify a chain-of-custody export bundle offline: signatures,
+                                  inclusion proofs, checkpoint, order, completeness and every
+                                  lifecycle transition (see \`cairn custody --help\`)
   power feed --voltage V --amperage A --phase single|three --max-utilization P
              [--voltage-type line-to-line|line-to-neutral] [--power-factor F] [--json]
   power heat --watts W [--json]
@@ -94,6 +99,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (cmd === 'connections') return await connections(rest, io);
     if (cmd === 'attest') return await runAttestCli(rest, { stdout: io.stdout, stderr: io.stderr });
     if (cmd === 'power') return await runPowerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
+    if (cmd === 'custody') return await runCustodyCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     if (cmd === 'ledger') return await runLedgerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     io.stderr(`cairn: unknown command "${cmd}"\n\n${HELP}`);
     return 2;

@@ -69,6 +69,35 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
     'fleet:rrd': { clusterId: knownId, node: 'pve1', vmid: 100, timeframe: 'hour' },
     'fleet:syncState': {},
     'fleet:syncNow': { clusterId: knownId },
+    'ssh:probeHostKey': { host: 'guest.invalid', port: 22 },
+    'ssh:trustHostKey': { host: 'guest.invalid', port: 22, user: 'root', fingerprint: `SHA256:${'A'.repeat(43)}` },
+    'ssh:keys': {},
+    'ssh:addKey': { name: 'fuzz-key', privateKey: 'not a key' },
+    'attestation:list': { query: '', filter: 'all' },
+    'attestation:detail': { clusterId: knownId, vmid: 100 },
+    'attestation:policy:get': {},
+    'attestation:policy:set': { minTcb: { snp: 8 }, measurements: [], allowDebug: false },
+    'attestation:attestNow': { guest: { clusterId: knownId, vmid: 100, name: 'vm' }, target: { host: 'guest.invalid', port: 22, user: 'root' }, keyName: 'fuzz-key' },
+    'attestation:verifyFiles': { report: Buffer.alloc(1184).toString('base64'), vek: 'AAAA' },
+    'custody:appliances': {},
+    'custody:appliance': { applianceId: 'apl-none' },
+    'custody:createJob': { customer: 'Fuzz AG', tenant: 'fuzz', direction: 'import', dataVolumeBytes: 1000, originSite: 'a', destinationSite: 'b' },
+    'custody:registerAppliance': {
+      jobId: 'job-none',
+      serial: 'SN-1',
+      model: 'm',
+      capacityBytes: 1,
+      firmwareVersion: '1.0',
+      securityModuleId: 'hsm-1',
+      encryptionKeyId: 'key-1',
+      kmsKeyRef: 'kms://k/1',
+      operator: { name: 'Fuzz', role: 'hub_technician' },
+      site: { name: 'hub' },
+      reason: 'fuzz',
+    },
+    'custody:record': { applianceId: 'apl-none', expectedSeq: 0, to: 'provisioning', operator: { name: 'Fuzz', role: 'hub_technician' }, site: { name: 'hub' }, reason: 'fuzz', fields: {} },
+    'custody:export': { scope: 'appliance', id: 'apl-none' },
+    'custody:verify': { text: '{}' },
   };
 }
 
@@ -210,6 +239,7 @@ beforeAll(async () => {
     logSinks: [logs],
     gateway,
     clusterSource,
+    sshRunner: { probeHostKey: unreachable, exec: unreachable },
   });
   const seeded = await app.router.dispatch(
     'connections:add',

@@ -2,6 +2,8 @@
  * Numbered schema migrations. Append only: a released migration is never
  * edited, a change is a new number.
  */
+import { ATTESTATION_MIGRATION_SQL } from '../attestation/attestation-schema';
+import { CUSTODY_MIGRATION_SQL } from '../custody/schema';
 import { LEDGER_MIGRATION_SQL } from '../ledger/merkle-log';
 
 export interface Migration {
@@ -121,5 +123,15 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'tamper-evident logs (custody, audit)',
     sql: LEDGER_MIGRATION_SQL,
+  },
+  {
+    version: 4,
+    name: 'ssh host pins and keys; attestation policy, evidence and results (append-only)',
+    sql: ATTESTATION_MIGRATION_SQL,
+  },
+  {
+    version: 5,
+    name: 'bulk data transfer custody: jobs, appliances, signed events, keys, checkpoints (append-only)',
+    sql: CUSTODY_MIGRATION_SQL,
   },
 ];

@@ -28,6 +28,8 @@ import {
   SiteRowSchema,
   ThemeSchema,
 } from './dto';
+import { attestationChannels } from './attestation';
+import { custodyChannels } from './custody';
 
 const Id = z.string().min(1).max(200);
 
@@ -66,6 +68,9 @@ export const channels = {
   ),
   'fleet:syncState': channel(Empty, z.array(ClusterSyncSchema)),
   'fleet:syncNow': channel(z.strictObject({ clusterId: Id.optional() }), z.strictObject({ started: z.number().int() })),
+
+  ...attestationChannels,
+  ...custodyChannels,
 } as const;
 
 export const events = {

@@ -1,5 +1,7 @@
 /** Public face of the contract: main, preload and renderer import from here. */
 export * from './errors';
 export * from './dto';
+export * from './attestation';
+export * from './custody';
 export * from './channels';
 export * from './bridge';

@@ -1,0 +1,301 @@
+/**
+ * Custody export bundles and their offline verification.
+ *
+ * A bundle is self-contained JSON: the events of one appliance or one job
+ * (each with its operator signature, leaf index and inclusion proof), the
+ * operators' public keys, the log's signed checkpoint and verifier key, and
+ * a signed export statement ("heads") saying how many events each appliance
+ * had at that checkpoint and which was last, so a dropped trailing event is
+ * as visible as a dropped middle one.
+ *
+ * `verifyBundle` needs nothing but the text (and optionally a pinned log
+ * key), never throws, and reports every check it ran.
+ */
+import { z } from 'zod';
+import type { CustodyVerifyResult } from '../../src-preload/contract';
+import { fromBase64, leafHash, parseVerifierKey, verifyCheckpoint, verifyInclusion, verifyNote, type NoteVerifier } from '../ledger';
+import { EventBodySchema, eventHash, leafBytes, signingMessage, type EventBody } from './event';
+import { keyIdOf } from './keys';
+import { applyEvent, label, type ReplayState } from './machine';
+
+export const BUNDLE_VERSION = 1;
+export const BUNDLE_FORMAT = 'cairn.custody/bundle';
+export const HEADS_HEADER = 'cairn.custody/export/v1';
+const MAX_EVENTS = 5000;
+const MAX_FAILURES_PER_CHECK = 20;
+
+const B64 = z.string().max(200);
+
+export const BundleSchema = z.strictObject({
+  format: z.literal(BUNDLE_FORMAT),
+  version: z.literal(BUNDLE_VERSION),
+  origin: z.string().min(1).max(200),
+  scope: z.strictObject({ kind: z.enum(['appliance', 'job']), id: z.string().min(1).max(200).regex(/^\S+$/) }),
+  exportedAt: z.string().regex(/^\S{1,40}$/),
+  events: z
+    .array(
+      z.strictObject({
+        event: z.unknown(),
+        signature: B64,
+        publicKeyId: z.string().min(1).max(200),
+        leafIndex: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+        inclusionProof: z.array(B64).max(64),
+      }),
+    )
+    .min(1)
+    .max(MAX_EVENTS),
+  publicKeys: z.array(z.strictObject({ id: z.string().min(1).max(200), vkey: z.string().min(1).max(400) })).min(1).max(100),
+  checkpoint: z.string().min(1).max(10_000),
+  heads: z.string().min(1).max(400_000),
+  verifierKeys: z.array(z.string().min(1).max(400)).min(1).max(16),
+});
+export type Bundle = z.infer<typeof BundleSchema>;
+export type BundleEvent = Bundle['events'][number];
+
+/** The text of the signed export statement. */
+export function headsText(
+  origin: string,
+  size: number,
+  scope: Bundle['scope'],
+  exportedAt: string,
+  heads: readonly { applianceId: string; count: number; last: string }[],
+): string {
+  const lines = [HEADS_HEADER, `origin ${origin}`, `size ${size}`, `scope ${scope.kind} ${scope.id}`, `exported ${exportedAt}`, ...heads.map((h) => `appliance ${h.applianceId} ${h.count} ${h.last}`)];
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+interface Heads {
+  exportedAt: string;
+  origin: string;
+  size: number;
+  scope: Bundle['scope'];
+  heads: Map<string, { count: number; last: string }>;
+}
+
+function parseHeads(text: string): Heads | string {
+  const lines = text.split('\n');
+  if (lines.pop() !== '') return 'the export statement does not end in a newline';
+  const [h, o, s, sc, ex, ...rest] = lines;
+  if (h !== HEADS_HEADER) return `the export statement does not start with ${HEADS_HEADER}`;
+  const om = /^origin (\S+)$/.exec(o ?? '');
+  const sm = /^size (0|[1-9]\d{0,15})$/.exec(s ?? '');
+  const scm = /^scope (appliance|job) (\S+)$/.exec(sc ?? '');
+  const exm = /^exported (\S{1,40})$/.exec(ex ?? '');
+  if (!om || !sm || !scm || !exm) return 'the export statement header is malformed';
+  const heads = new Map<string, { count: number; last: string }>();
+  for (const line of rest) {
+    const m = /^appliance (\S+) ([1-9]\d{0,6}) ([0-9a-f]{64})$/.exec(line);
+    if (!m) return `export statement line "${line.slice(0, 80)}" is malformed`;
+    if (heads.has(m[1] as string)) return `the export statement names appliance ${m[1]} twice`;
+    heads.set(m[1] as string, { count: Number(m[2]), last: m[3] as string });
+  }
+  return { exportedAt: exm[1] as string, origin: om[1] as string, size: Number(sm[1]), scope: { kind: scm[1] as 'appliance' | 'job', id: scm[2] as string }, heads };
+}
+
+class Checks {
+  readonly checks: CustodyVerifyResult['checks'] = [];
+  readonly failures: string[] = [];
+  add(name: string, problems: readonly string[], okDetail: string): boolean {
+    const shown = problems.slice(0, MAX_FAILURES_PER_CHECK);
+    const more = problems.length > shown.length ? ` (and ${problems.length - shown.length} more)` : '';
+    const detail = problems.length ? `${shown.join('; ')}${more}` : okDetail;
+    this.checks.push({ name, ok: problems.length === 0, detail });
+    for (const p of shown) this.failures.push(`${name}: ${p}`);
+    if (more) this.failures.push(`${name}:${more}`);
+    return problems.length === 0;
+  }
+  result(): CustodyVerifyResult {
+    return { valid: this.failures.length === 0 && this.checks.every((c) => c.ok), checks: this.checks, failures: this.failures };
+  }
+}
+
+export interface VerifyOptions {
+  /** A log verifier key the caller trusts; without it the bundle's own verifier keys are used. */
+  vkey?: string;
+}
+
+/** Verifies a bundle offline. Never throws: malformed input is an invalid result. */
+export function verifyBundle(text: unknown, opts: VerifyOptions = {}): CustodyVerifyResult {
+  try {
+    return verifyUnsafe(text, opts);
+  } catch (err) {
+    const c = new Checks();
+    c.add('internal', [`verification stopped: ${err instanceof Error ? err.message : String(err)}`], '');
+    return c.result();
+  }
+}
+
+function verifyUnsafe(text: unknown, opts: VerifyOptions): CustodyVerifyResult {
+  const c = new Checks();
+  let json: unknown;
+  try {
+    if (typeof text !== 'string') throw new Error('the bundle is not text');
+    json = JSON.parse(text);
+  } catch (err) {
+    c.add('parse', [`not JSON: ${err instanceof Error ? err.message : String(err)}`], '');
+    return c.result();
+  }
+  const parsed = BundleSchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    c.add('format', [`${i?.path.map(String).join('.') || 'bundle'}: ${i?.message ?? 'invalid'}`], '');
+    return c.result();
+  }
+  const b = parsed.data;
+  c.add('format', [], `${BUNDLE_FORMAT} v${b.version}, ${b.events.length} event${b.events.length === 1 ? '' : 's'}, scope ${b.scope.kind} ${b.scope.id}`);
+
+  // ---- the log key: pinned by the caller, or the bundle's own.
+  const keyProblems: string[] = [];
+  const bundleKeys: NoteVerifier[] = [];
+  for (const vk of b.verifierKeys) {
+    try {
+      bundleKeys.push(parseVerifierKey(vk));
+    } catch (err) {
+      keyProblems.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  let logKeys = bundleKeys;
+  let keyDetail = `${bundleKeys.map((k) => k.name).join(', ')} from the bundle (not pinned: pass a trusted verifier key to pin it)`;
+  if (opts.vkey !== undefined) {
+    try {
+      const pinned = parseVerifierKey(opts.vkey.trim());
+      logKeys = [pinned];
+      keyDetail = `pinned ${keyIdOf(pinned.vkey)}`;
+      if (!b.verifierKeys.includes(pinned.vkey)) keyProblems.push(`the bundle's verifier keys do not include the pinned key ${keyIdOf(pinned.vkey)}`);
+    } catch (err) {
+      keyProblems.push(`the pinned key is unusable: ${err instanceof Error ? err.message : String(err)}`);
+      logKeys = [];
+    }
+  }
+  c.add('log-key', keyProblems, keyDetail);
+
+  // ---- the checkpoint.
+  const cp = verifyCheckpoint(b.checkpoint, { logKeys, origin: b.origin });
+  c.add('checkpoint', cp.valid ? [] : [cp.reason], cp.valid ? cp.reason : '');
+  const checkpoint = cp.valid ? cp.checkpoint : undefined;
+
+  // ---- the export statement.
+  const headsProblems: string[] = [];
+  let heads: Heads | undefined;
+  const hv = verifyNote(b.heads, logKeys);
+  if (!hv.valid) headsProblems.push(`signature: ${hv.reason}`);
+  else {
+    const h = parseHeads(hv.text as string);
+    if (typeof h === 'string') headsProblems.push(h);
+    else {
+      heads = h;
+      if (h.origin !== b.origin) headsProblems.push(`it is for origin ${h.origin}, the bundle says ${b.origin}`);
+      if (checkpoint && h.size !== checkpoint.size) headsProblems.push(`it is for log size ${h.size}, the checkpoint is at ${checkpoint.size}`);
+      if (h.exportedAt !== b.exportedAt) headsProblems.push(`it was signed for an export at ${h.exportedAt}, the bundle says ${b.exportedAt}`);
+      if (h.scope.kind !== b.scope.kind || h.scope.id !== b.scope.id) headsProblems.push(`it covers ${h.scope.kind} ${h.scope.id}, the bundle says ${b.scope.kind} ${b.scope.id}`);
+    }
+  }
+  c.add('export-statement', headsProblems, heads ? `signed statement: ${heads.heads.size} appliance${heads.heads.size === 1 ? '' : 's'} at log size ${heads.size}` : '');
+
+  // ---- operator public keys.
+  const keyMap = new Map<string, NoteVerifier>();
+  const pkProblems: string[] = [];
+  for (const pk of b.publicKeys) {
+    try {
+      const v = parseVerifierKey(pk.vkey);
+      if (keyIdOf(pk.vkey) !== pk.id) pkProblems.push(`key ${pk.id}: its id does not match its verifier key (${keyIdOf(pk.vkey)})`);
+      else if (keyMap.has(pk.id)) pkProblems.push(`key ${pk.id} is listed twice`);
+      else keyMap.set(pk.id, v);
+    } catch (err) {
+      pkProblems.push(`key ${pk.id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  c.add('public-keys', pkProblems, `${keyMap.size} operator key${keyMap.size === 1 ? '' : 's'}`);
+
+  // ---- each event: well-formed, signed, included.
+  const bodies: (EventBody | undefined)[] = [];
+  const bodyProblems: string[] = [];
+  const sigProblems: string[] = [];
+  const inclProblems: string[] = [];
+  b.events.forEach((e, i) => {
+    const pb = EventBodySchema.safeParse(e.event);
+    if (!pb.success) {
+      const issue = pb.error.issues[0];
+      bodyProblems.push(`event ${i}: ${issue?.path.map(String).join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
+      bodies.push(undefined);
+      return;
+    }
+    const body = pb.data as EventBody;
+    bodies.push(body);
+    const key = keyMap.get(e.publicKeyId);
+    const sig = fromBase64(e.signature);
+    if (body.operator.publicKeyId !== e.publicKeyId) sigProblems.push(`event ${i}: signed with ${e.publicKeyId} but names ${body.operator.publicKeyId} as its operator key`);
+    else if (!key) sigProblems.push(`event ${i}: key ${e.publicKeyId} is not among the bundle's public keys`);
+    else if (!sig || !key.verify(signingMessage(body), sig).ok) sigProblems.push(`event ${i} (${body.applianceId} #${body.seq} → ${body.to}): the signature does not verify`);
+    if (checkpoint) {
+      const proof = e.inclusionProof.map((p) => fromBase64(p));
+      if (proof.some((p) => p === undefined)) inclProblems.push(`event ${i}: the inclusion proof is not base64`);
+      else {
+        const v = verifyInclusion({
+          leafHash: leafHash(leafBytes(body, e.publicKeyId, e.signature)),
+          index: e.leafIndex,
+          size: checkpoint.size,
+          proof: proof as Uint8Array[],
+          root: checkpoint.rootHash,
+        });
+        if (!v.valid) inclProblems.push(`event ${i} (leaf ${e.leafIndex}): ${v.reason}`);
+      }
+    }
+  });
+  c.add('events', bodyProblems, `${b.events.length} well-formed event${b.events.length === 1 ? '' : 's'}`);
+  c.add('signatures', sigProblems, `${b.events.length} operator signature${b.events.length === 1 ? '' : 's'} verify`);
+  c.add('inclusion', checkpoint ? inclProblems : ['not checked: no valid checkpoint'], checkpoint ? `every event is in the log at size ${checkpoint.size}` : '');
+
+  // ---- ordering and scope.
+  const orderProblems: string[] = [];
+  let lastLeaf = -1;
+  const groups = new Map<string, { body: EventBody; hash: string }[]>();
+  b.events.forEach((e, i) => {
+    if (e.leafIndex <= lastLeaf) orderProblems.push(`event ${i}: leaf ${e.leafIndex} does not come after leaf ${lastLeaf}`);
+    lastLeaf = Math.max(lastLeaf, e.leafIndex);
+    const body = bodies[i];
+    if (!body) return;
+    if (body.origin !== b.origin) orderProblems.push(`event ${i}: from log ${body.origin}, not ${b.origin}`);
+    if (b.scope.kind === 'appliance' && body.applianceId !== b.scope.id) orderProblems.push(`event ${i}: for appliance ${body.applianceId}, outside the bundle's scope`);
+    if (b.scope.kind === 'job' && body.jobId !== b.scope.id) orderProblems.push(`event ${i}: for job ${body.jobId}, outside the bundle's scope`);
+    const g = groups.get(body.applianceId) ?? [];
+    if (g.length && g[g.length - 1]!.body.seq >= body.seq) orderProblems.push(`event ${i}: ${body.applianceId} #${body.seq} comes after #${g[g.length - 1]!.body.seq}`);
+    g.push({ body, hash: eventHash(body) });
+    groups.set(body.applianceId, g);
+  });
+  c.add('ordering', orderProblems, `${groups.size} appliance${groups.size === 1 ? '' : 's'}, events in log order`);
+
+  // ---- completeness against the signed statement.
+  const compProblems: string[] = [];
+  if (!heads) compProblems.push('not checked: no valid export statement');
+  else {
+    for (const [id, g] of groups) {
+      const h = heads.heads.get(id);
+      const last = g[g.length - 1]!;
+      if (!h) compProblems.push(`appliance ${id} is not in the signed statement`);
+      else if (h.count !== g.length) compProblems.push(`appliance ${id}: ${g.length} event${g.length === 1 ? '' : 's'} in the bundle, the statement says ${h.count}`);
+      else if (h.last !== last.hash) compProblems.push(`appliance ${id}: the last event is not the one the statement names`);
+    }
+    for (const id of heads.heads.keys()) if (!groups.has(id)) compProblems.push(`appliance ${id} is in the signed statement but has no events in the bundle`);
+  }
+  c.add('completeness', compProblems, heads ? 'every appliance has exactly the events the signed statement lists' : '');
+
+  // ---- replay every appliance's history through the state machine.
+  const replayProblems: string[] = [];
+  const finals: string[] = [];
+  for (const [id, g] of groups) {
+    let st: ReplayState | undefined;
+    for (const e of g) {
+      const r = applyEvent(st, e.body, e.hash);
+      if (!r.ok) {
+        replayProblems.push(`appliance ${id} #${e.body.seq} (${label(e.body.from)} → ${label(e.body.to)}): ${r.refusal.reason}`);
+        st = undefined;
+        break;
+      }
+      st = r.state;
+    }
+    if (st) finals.push(`${id}: ${label(st.state)}`);
+  }
+  c.add('transitions', replayProblems, `every transition is legal from registration on (${finals.join(', ')})`);
+  return c.result();
+}

@@ -1,0 +1,97 @@
+/**
+ * `cairn custody verify-bundle`: in process over runCustodyCli and runCli
+ * (dispatch and help), and once as an operator runs it (`npm run --silent
+ * cairn -- custody …`, a real child process). Exit codes: 0 valid, 1
+ * invalid (malformed included), 2 usage, unreadable file or unusable --vkey.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateNoteKey } from '../ledger';
+import { HELP, runCli } from '../cli/run';
+import { runCustodyCli } from './cli';
+import { makeService, registerSample, walk } from './test-support';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let dir: string;
+let good: string;
+let vkey: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cairn-custody-cli-'));
+  const { svc } = makeService();
+  const id = (await registerSample(svc)).appliance.id;
+  await walk(svc, id, ['provisioning', 'ready', 'sealed', 'in_transit_to_customer']);
+  const out = await svc.exportBundle({ kind: 'appliance', id });
+  vkey = out.bundle.verifierKeys[0] as string;
+  good = join(dir, 'good.json');
+  writeFileSync(good, out.text);
+  writeFileSync(join(dir, 'tampered.json'), out.text.replace('"reason": "step to ready"', '"reason": "step to READY"'));
+  writeFileSync(join(dir, 'malformed.json'), '{"format": "cairn.custody/bundle", ');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCustodyCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readFile: (p) => readFile(p, 'utf8') });
+  return { code, stdout, stderr };
+}
+
+describe('cairn custody verify-bundle', () => {
+  it('exits 0 for a valid bundle and lists every check', async () => {
+    const r = await run(['verify-bundle', good]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok {3}checkpoint: /m);
+    expect(r.stdout).toMatch(/^ok {3}transitions: /m);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('VALID');
+    expect((await run(['verify-bundle', good, '--vkey', vkey])).code).toBe(0);
+  });
+
+  it('exits 1 for a tampered or malformed bundle, or one signed by another log key than the pinned one', async () => {
+    const t = await run(['verify-bundle', join(dir, 'tampered.json'), '--json']);
+    expect(t.code).toBe(1);
+    const j = JSON.parse(t.stdout) as { valid: boolean; checks: { name: string; ok: boolean }[]; failures: string[] };
+    expect(j.valid).toBe(false);
+    expect(j.checks.find((c) => c.name === 'signatures')?.ok).toBe(false);
+    expect((await run(['verify-bundle', join(dir, 'malformed.json')])).code).toBe(1);
+    expect((await run(['verify-bundle', good, '--vkey', generateNoteKey(JSON.parse(await readFile(good, 'utf8')).origin as string).vkey])).code).toBe(1);
+  });
+
+  it('exits 2 for usage errors, an unreadable file or an unusable --vkey', async () => {
+    expect((await run([])).code).toBe(2);
+    expect((await run(['verify-bundle'])).code).toBe(2);
+    expect((await run(['verify-bundle', good, 'extra'])).code).toBe(2);
+    expect((await run(['verify-bundle', good, '--bogus'])).code).toBe(2);
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['verify-bundle', join(dir, 'missing.json')])).code).toBe(2);
+    const bad = await run(['verify-bundle', good, '--vkey', 'not+a+key']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--vkey/);
+    expect((await run(['--help'])).code).toBe(0);
+  });
+
+  it('is dispatched by `cairn custody` and listed in the help', async () => {
+    expect(HELP).toMatch(/custody verify-bundle FILE \[--vkey VKEY\] \[--json\]/);
+    let out = '';
+    const io = { stdout: (s: string) => (out += s), stderr: (s: string) => (out += s), stdin: async () => '' };
+    expect(await runCli(['custody', 'verify-bundle', good, '--json'], io)).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ valid: true });
+  });
+
+  it('runs as an operator runs it: npm run --silent cairn -- custody verify-bundle', async () => {
+    const r = await new Promise<{ code: number | null; stdout: string }>((res, rej) => {
+      const child = spawn('npm', ['run', '--silent', 'cairn', '--', 'custody', 'verify-bundle', join(dir, 'tampered.json'), '--vkey', vkey], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('error', rej);
+      child.on('close', (code) => res({ code, stdout }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL signatures: /m);
+    expect(r.stdout).toMatch(/INVALID/);
+  });
+});

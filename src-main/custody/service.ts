@@ -1,0 +1,409 @@
+/**
+ * CustodyService: jobs, the appliance registry and the custody record.
+ * Every event goes one way: checked against the appliance's replayed
+ * history by the state machine, signed with the operator's Ed25519 key,
+ * and — in one SQLite transaction — written as an event row, appended to
+ * the `ledger_custody` Merkle log, and covered by a freshly signed
+ * checkpoint. Nothing is ever updated or deleted.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  CUSTODY_STATES,
+  type CustodyApplianceDetail,
+  type CustodyBoard,
+  type CustodyEventView,
+  type CustodyJob,
+  type CustodyRecordSchema,
+  type CustodyState,
+  type CustodyJobInputSchema,
+  type RegisterApplianceSchema,
+} from '../../src-preload/contract';
+import type { z } from 'zod';
+import { LEDGER_LOG_PREFIXES, MerkleLog, signCheckpoint, signNote, toBase64 } from '../ledger';
+import type { SecretStore } from '../secrets';
+import type { Db } from '../store/database';
+import { AppException } from '../util/app-exception';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, headsText, type Bundle } from './bundle';
+import { eventBytes, eventHash, leafBytes, signingMessage, type ApplianceSnapshot, type EventBody, type JobSnapshot } from './event';
+import { CustodyKeys, type LoadedKeys } from './keys';
+import { applyEvent, label, nextSteps, replay, type ReplayState, type TransitionRefusal } from './machine';
+
+type JobInput = z.output<typeof CustodyJobInputSchema>;
+type RegisterInput = z.output<typeof RegisterApplianceSchema>;
+type RecordInput = z.output<typeof CustodyRecordSchema>;
+
+interface JobRow {
+  id: string;
+  customer: string;
+  tenant: string;
+  direction: 'import' | 'export';
+  data_volume_bytes: number;
+  origin_site: string;
+  destination_site: string;
+  reference: string | null;
+  created_at: string;
+}
+interface ApplianceRow {
+  id: string;
+  job_id: string;
+  serial: string;
+  model: string;
+  capacity_bytes: number;
+  firmware_version: string;
+  security_module_id: string;
+  encryption_key_id: string;
+  kms_key_ref: string;
+  registered_at: string;
+}
+interface EventRow {
+  appliance_id: string;
+  seq: number;
+  body: string;
+  event_sha256: string;
+  signature: string;
+  public_key_id: string;
+  leaf_index: number;
+}
+
+export interface CustodyServiceOptions {
+  db: Db;
+  secrets: SecretStore;
+  clock?: () => Date;
+  /** The OS user the operator key belongs to (tests fix it). */
+  user?: string;
+}
+
+const newId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+export function refusalError(r: TransitionRefusal): AppException {
+  const code = r.code === 'illegal_transition' || r.code === 'out_of_order' ? 'conflict' : 'invalid_request';
+  return new AppException(code, r.reason, {
+    field: r.field ?? 'to',
+    details: { reason: r.code, from: r.from ?? '', to: r.to, allowed: r.allowed.join(',') },
+  });
+}
+
+export class CustodyService {
+  readonly db: Db;
+  readonly log: MerkleLog;
+  readonly keys: CustodyKeys;
+  readonly installId: string;
+  private readonly clock: () => Date;
+
+  constructor(opts: CustodyServiceOptions) {
+    this.db = opts.db;
+    this.clock = opts.clock ?? (() => new Date());
+    this.log = new MerkleLog(opts.db, { prefix: LEDGER_LOG_PREFIXES.custody });
+    this.installId = opts.db.prepare('SELECT install_id FROM custody_install WHERE id = 1').pluck().get() as string;
+    this.keys = new CustodyKeys(opts.db, opts.secrets, this.installId, opts.user);
+  }
+
+  get origin(): string {
+    return this.keys.origin;
+  }
+
+  isEmpty(): boolean {
+    return this.db.prepare('SELECT (SELECT COUNT(*) FROM custody_jobs) + (SELECT COUNT(*) FROM custody_appliances)').pluck().get() === 0;
+  }
+
+  // ---- jobs ----------------------------------------------------------------
+
+  createJob(input: JobInput): CustodyJob {
+    const id = newId('job');
+    this.db
+      .prepare('INSERT INTO custody_jobs (id, customer, tenant, direction, data_volume_bytes, origin_site, destination_site, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, input.customer, input.tenant, input.direction, input.dataVolumeBytes, input.originSite, input.destinationSite, input.reference ?? null, this.clock().toISOString());
+    return this.job(id);
+  }
+
+  job(id: string): CustodyJob {
+    const r = this.db.prepare('SELECT * FROM custody_jobs WHERE id = ?').get(id) as JobRow | undefined;
+    if (!r) throw new AppException('not_found', `No custody job ${id}`, { field: 'jobId' });
+    return this.jobDto(r);
+  }
+
+  jobs(): CustodyJob[] {
+    return (this.db.prepare('SELECT * FROM custody_jobs ORDER BY created_at, id').all() as JobRow[]).map((r) => this.jobDto(r));
+  }
+
+  private jobDto(r: JobRow): CustodyJob {
+    const n = this.db.prepare('SELECT COUNT(*) FROM custody_appliances WHERE job_id = ?').pluck().get(r.id) as number;
+    return {
+      id: r.id,
+      customer: r.customer,
+      tenant: r.tenant,
+      direction: r.direction,
+      dataVolumeBytes: r.data_volume_bytes,
+      originSite: r.origin_site,
+      destinationSite: r.destination_site,
+      reference: r.reference,
+      createdAt: r.created_at,
+      appliances: n,
+    };
+  }
+
+  // ---- the record path --------------------------------------------------------
+
+  /** Registers an appliance for a job and records its signed `ordered` event. */
+  async registerAppliance(input: RegisterInput, opts: { at?: Date } = {}): Promise<CustodyApplianceDetail> {
+    const keys = await this.keys.load();
+    const job = this.job(input.jobId);
+    const id = newId('apl');
+    const id2 = this.db.transaction(() => {
+      const open = this.db
+        .prepare(
+          `SELECT a.id FROM custody_appliances a JOIN custody_events e ON e.appliance_id = a.id
+           WHERE a.serial = ? AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id) AND e.to_state != 'closed'`,
+        )
+        .pluck()
+        .get(input.serial) as string | undefined;
+      if (open) throw new AppException('conflict', `Appliance serial ${input.serial} is already in custody (${open}); close that record first`, { field: 'serial' });
+      const at = this.timestamp(opts.at);
+      this.db
+        .prepare(
+          'INSERT INTO custody_appliances (id, job_id, serial, model, capacity_bytes, firmware_version, security_module_id, encryption_key_id, kms_key_ref, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(id, job.id, input.serial, input.model, input.capacityBytes, input.firmwareVersion, input.securityModuleId, input.encryptionKeyId, input.kmsKeyRef, at);
+      const appliance: ApplianceSnapshot = {
+        serial: input.serial,
+        model: input.model,
+        capacityBytes: input.capacityBytes,
+        firmwareVersion: input.firmwareVersion,
+        securityModuleId: input.securityModuleId,
+        encryptionKeyId: input.encryptionKeyId,
+        kmsKeyRef: input.kmsKeyRef,
+      };
+      const jobSnap: JobSnapshot = {
+        customer: job.customer,
+        tenant: job.tenant,
+        direction: job.direction,
+        dataVolumeBytes: job.dataVolumeBytes,
+        originSite: job.originSite,
+        destinationSite: job.destinationSite,
+      };
+      const body: EventBody = {
+        ...this.envelope(keys, id, job.id, 0, null, null, 'ordered', at, input),
+        fields: {},
+        attachments: [],
+        appliance,
+        job: jobSnap,
+      };
+      this.append(keys, undefined, body);
+      return id;
+    })();
+    return this.detail(id2);
+  }
+
+  /** Records the next event for an appliance. */
+  async record(input: RecordInput, opts: { at?: Date } = {}): Promise<CustodyApplianceDetail> {
+    const keys = await this.keys.load();
+    this.db.transaction(() => {
+      const a = this.applianceRow(input.applianceId);
+      const st = this.replayed(a.id);
+      if (input.expectedSeq !== st.seq) {
+        throw new AppException('conflict', `The appliance changed since the form was opened (now at event ${st.seq}, ${label(st.state)}); reload and try again`, {
+          field: 'expectedSeq',
+          details: { reason: 'stale', seq: st.seq, from: st.state },
+        });
+      }
+      const at = this.timestamp(opts.at);
+      if (at < st.lastAt) throw new AppException('conflict', `The system clock (${at}) is behind the last event (${st.lastAt}); fix the clock before recording`, { field: 'at' });
+      const body: EventBody = {
+        ...this.envelope(keys, a.id, a.job_id, st.seq + 1, st.lastHash, st.state, input.to, at, input),
+        fields: input.fields,
+        attachments: input.attachments,
+      };
+      this.append(keys, st, body);
+    })();
+    return this.detail(input.applianceId);
+  }
+
+  private envelope(
+    keys: LoadedKeys,
+    applianceId: string,
+    jobId: string,
+    seq: number,
+    prev: string | null,
+    from: CustodyState | null,
+    to: CustodyState,
+    at: string,
+    input: { operator: RecordInput['operator']; site: RecordInput['site']; reason: string },
+  ): Omit<EventBody, 'fields' | 'attachments'> {
+    return {
+      v: 1,
+      origin: this.origin,
+      applianceId,
+      jobId,
+      seq,
+      prev,
+      from,
+      to,
+      at,
+      operator: { id: keys.operator.user, name: input.operator.name, role: input.operator.role, publicKeyId: keys.operator.id },
+      site: input.site.gps ? { name: input.site.name, gps: { lat: input.site.gps.lat, lon: input.site.gps.lon } } : { name: input.site.name },
+      reason: input.reason,
+    };
+  }
+
+  /** Inside the caller's transaction: check, sign, insert, log, checkpoint. */
+  private append(keys: LoadedKeys, prior: ReplayState | undefined, body: EventBody): void {
+    const hash = eventHash(body);
+    const checked = applyEvent(prior, body, hash);
+    if (!checked.ok) throw refusalError(checked.refusal);
+    const signature = toBase64(keys.operator.signer.sign(signingMessage(body)));
+    const { index } = this.log.append(leafBytes(body, keys.operator.id, signature));
+    this.db
+      .prepare('INSERT INTO custody_events (appliance_id, seq, to_state, at, body, event_sha256, signature, public_key_id, leaf_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(body.applianceId, body.seq, body.to, body.at, eventBytes(body).toString('utf8'), hash, signature, keys.operator.id, index);
+    const size = this.log.size;
+    const note = signCheckpoint(this.log.checkpoint(this.origin, size), [keys.log.signer]);
+    this.db.prepare('INSERT INTO custody_checkpoints (size, note, created_at) VALUES (?, ?, ?)').run(size, note, this.clock().toISOString());
+  }
+
+  private timestamp(at?: Date): string {
+    return (at ?? this.clock()).toISOString();
+  }
+
+  // ---- reading ----------------------------------------------------------------
+
+  private applianceRow(id: string): ApplianceRow {
+    const a = this.db.prepare('SELECT * FROM custody_appliances WHERE id = ?').get(id) as ApplianceRow | undefined;
+    if (!a) throw new AppException('not_found', `No appliance ${id}`, { field: 'applianceId' });
+    return a;
+  }
+
+  private events(applianceId: string): EventRow[] {
+    return this.db.prepare('SELECT * FROM custody_events WHERE appliance_id = ? ORDER BY seq').all(applianceId) as EventRow[];
+  }
+
+  /** The appliance's history replayed: state, seals, manifest, sanitisation in progress. */
+  replayed(applianceId: string): ReplayState {
+    const r = replay(this.events(applianceId).map((e) => ({ body: JSON.parse(e.body) as EventBody, hash: e.event_sha256 })));
+    if (!r.ok || !r.state) throw new AppException('internal', `The stored custody history of ${applianceId} does not replay: ${r.ok ? 'no events' : r.refusal.reason}`);
+    return r.state;
+  }
+
+  board(): CustodyBoard {
+    const rows = this.db
+      .prepare(
+        `SELECT a.id, a.serial, a.model, a.job_id, j.customer, e.to_state, e.at, e.seq, e.body
+         FROM custody_appliances a JOIN custody_jobs j ON j.id = a.job_id
+         JOIN custody_events e ON e.appliance_id = a.id AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id)
+         ORDER BY e.at DESC, a.id`,
+      )
+      .all() as { id: string; serial: string; model: string; job_id: string; customer: string; to_state: CustodyState; at: string; seq: number; body: string }[];
+    const columns = CUSTODY_STATES.map((state) => ({
+      state,
+      appliances: rows
+        .filter((r) => r.to_state === state)
+        .map((r) => ({
+          id: r.id,
+          serial: r.serial,
+          model: r.model,
+          jobId: r.job_id,
+          customer: r.customer,
+          state,
+          since: r.at,
+          events: r.seq + 1,
+          lastOperator: (JSON.parse(r.body) as EventBody).operator.name,
+        })),
+    })).filter((c) => c.appliances.length > 0);
+    return { columns, jobs: this.jobs(), origin: this.origin, logSize: this.log.size };
+  }
+
+  detail(applianceId: string): CustodyApplianceDetail {
+    const a = this.applianceRow(applianceId);
+    const rows = this.events(applianceId);
+    const st = this.replayed(applianceId);
+    const timeline: CustodyEventView[] = rows.map((r) => {
+      const b = JSON.parse(r.body) as EventBody;
+      return {
+        seq: b.seq,
+        from: b.from,
+        to: b.to,
+        at: b.at,
+        operator: { id: b.operator.id, name: b.operator.name, role: b.operator.role },
+        site: b.site,
+        reason: b.reason,
+        fields: b.fields,
+        attachments: b.attachments,
+        eventSha256: r.event_sha256,
+        publicKeyId: r.public_key_id,
+        leafIndex: r.leaf_index,
+      };
+    });
+    return {
+      appliance: {
+        id: a.id,
+        jobId: a.job_id,
+        serial: a.serial,
+        model: a.model,
+        capacityBytes: a.capacity_bytes,
+        firmwareVersion: a.firmware_version,
+        securityModuleId: a.security_module_id,
+        encryptionKeyId: a.encryption_key_id,
+        kmsKeyRef: a.kms_key_ref,
+        registeredAt: a.registered_at,
+      },
+      job: this.job(a.job_id),
+      state: st.state,
+      seq: st.seq,
+      seals: st.seals,
+      allowedNext: nextSteps(st.state),
+      timeline,
+    };
+  }
+
+  // ---- export --------------------------------------------------------------------
+
+  /** The bundle for one appliance or one job, proven against the current checkpoint. */
+  async exportBundle(scope: Bundle['scope']): Promise<{ fileName: string; text: string; events: number; bundle: Bundle }> {
+    const keys = await this.keys.load();
+    let rows: EventRow[];
+    if (scope.kind === 'appliance') {
+      this.applianceRow(scope.id);
+      rows = this.events(scope.id);
+    } else {
+      this.job(scope.id);
+      rows = this.db
+        .prepare('SELECT e.* FROM custody_events e JOIN custody_appliances a ON a.id = e.appliance_id WHERE a.job_id = ? ORDER BY e.leaf_index')
+        .all(scope.id) as EventRow[];
+    }
+    if (rows.length === 0) throw new AppException('not_found', `No custody events for ${scope.kind} ${scope.id}`, { field: 'id' });
+    rows.sort((x, y) => x.leaf_index - y.leaf_index);
+    const size = this.log.size;
+    let checkpoint = this.db.prepare('SELECT note FROM custody_checkpoints WHERE size = ?').pluck().get(size) as string | undefined;
+    // Checkpoints signed with an older log key (say, an ephemeral run) are re-signed with the current one.
+    if (!checkpoint || !checkpoint.includes(`— ${keys.log.signer.name} `)) checkpoint = signCheckpoint(this.log.checkpoint(this.origin, size), [keys.log.signer]);
+    const heads = new Map<string, { count: number; last: string }>();
+    for (const r of rows) heads.set(r.appliance_id, { count: r.seq + 1, last: r.event_sha256 });
+    const exportedAt = this.clock().toISOString();
+    const statement = signNote(
+      headsText(this.origin, size, scope, exportedAt, [...heads].map(([applianceId, h]) => ({ applianceId, ...h }))),
+      [keys.log.signer],
+    );
+    const keyIds = [...new Set(rows.map((r) => r.public_key_id))];
+    const publicKeys = keyIds.map((id) => ({ id, vkey: this.db.prepare('SELECT vkey FROM custody_keys WHERE key_id = ?').pluck().get(id) as string }));
+    const bundle: Bundle = {
+      format: BUNDLE_FORMAT,
+      version: BUNDLE_VERSION,
+      origin: this.origin,
+      scope,
+      exportedAt,
+      events: rows.map((r) => ({
+        event: JSON.parse(r.body) as unknown,
+        signature: r.signature,
+        publicKeyId: r.public_key_id,
+        leafIndex: r.leaf_index,
+        inclusionProof: this.log.inclusionProof(r.leaf_index, size).map((h) => toBase64(h)),
+      })),
+      publicKeys,
+      checkpoint,
+      heads: statement,
+      verifierKeys: [keys.log.vkey],
+    };
+    const text = `${JSON.stringify(bundle, null, 2)}\n`;
+    const name = scope.kind === 'appliance' ? (this.applianceRow(scope.id).serial || scope.id) : scope.id;
+    return { fileName: `custody-${scope.kind}-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.json`, text, events: rows.length, bundle };
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The Bulk Data Transfer chain-of-custody part of the contract: the
+ * appliance lifecycle states, jobs and appliances, custody events, signed
+ * export bundles and their offline verification. Spread into `channels`
+ * (channels.ts); pure zod, like the rest of the contract.
+ *
+ * Evidence files never cross as paths: the renderer hashes them with
+ * WebCrypto and sends SHA-256 hex. Key material never crosses at all: an
+ * appliance carries the *id* of its encryption key and a KMS reference.
+ */
+import { z } from 'zod';
+
+/** The lifecycle in its normal order, then the exception states. */
+export const CUSTODY_FLOW_STATES = [
+  'ordered',
+  'provisioning',
+  'ready',
+  'sealed',
+  'in_transit_to_customer',
+  'delivered',
+  'loading',
+  'resealed',
+  'in_transit_back',
+  'received',
+  'ingesting',
+  'ingested',
+  'sanitising',
+  'sanitised',
+  'closed',
+] as const;
+export const CUSTODY_EXCEPTION_STATES = ['cancelled', 'lost', 'damaged', 'tamper_suspected', 'quarantined'] as const;
+export const CUSTODY_STATES = [...CUSTODY_FLOW_STATES, ...CUSTODY_EXCEPTION_STATES] as const;
+export const CustodyStateSchema = z.enum(CUSTODY_STATES);
+export type CustodyState = z.infer<typeof CustodyStateSchema>;
+
+export const CUSTODY_STATE_LABELS: Record<CustodyState, string> = {
+  ordered: 'Ordered',
+  provisioning: 'Provisioning',
+  ready: 'Ready',
+  sealed: 'Sealed',
+  in_transit_to_customer: 'In transit to customer',
+  delivered: 'Delivered',
+  loading: 'Loading at customer',
+  resealed: 'Resealed',
+  in_transit_back: 'In transit back',
+  received: 'Received',
+  ingesting: 'Ingesting',
+  ingested: 'Ingested',
+  sanitising: 'Sanitising',
+  sanitised: 'Sanitised',
+  closed: 'Closed',
+  cancelled: 'Cancelled',
+  lost: 'Lost',
+  damaged: 'Damaged',
+  tamper_suspected: 'Tamper suspected',
+  quarantined: 'Quarantined',
+};
+
+export const CUSTODY_ROLES = [
+  'hub_technician',
+  'logistics_coordinator',
+  'courier',
+  'customer_representative',
+  'field_engineer',
+  'noc_engineer',
+  'ingest_engineer',
+  'sanitisation_officer',
+  'security_officer',
+] as const;
+export const CustodyRoleSchema = z.enum(CUSTODY_ROLES);
+
+const Id = z.string().min(1).max(200);
+const IsoTime = z.string().max(40);
+const Text = (max = 200) => z.string().trim().min(1).max(max);
+/** No whitespace or control characters: serials, ids, references. */
+const Token = z
+  .string()
+  .trim()
+  .min(1)
+  .max(120)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@#-]*$/, 'letters, digits and . _ : / @ # - only');
+export const Sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 digest as 64 lower-case hex digits');
+const Bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A KMS key *reference* (ARN, URI, key-vault id). Refuses what looks like
+ * key material: PEM blocks and long runs of hex or base64.
+ */
+export const KmsReferenceSchema = z
+  .string()
+  .trim()
+  .min(3)
+  .max(300)
+  .regex(/^\S+$/, 'a reference has no spaces')
+  .refine((s) => !/-----BEGIN|PRIVATE/i.test(s) && !/[0-9a-fA-F]{48,}/.test(s) && !/[A-Za-z0-9+/=]{64,}/.test(s), 'this looks like key material; give the KMS reference (ARN, URI or id), never the key');
+
+export const CustodyOperatorSchema = z.strictObject({ name: Text(120), role: CustodyRoleSchema });
+export type CustodyOperator = z.infer<typeof CustodyOperatorSchema>;
+
+export const CustodySiteSchema = z.strictObject({
+  name: Text(120),
+  gps: z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
+});
+export type CustodySite = z.infer<typeof CustodySiteSchema>;
+
+export const CustodyAttachmentSchema = z.strictObject({ label: Text(120), sha256: Sha256HexSchema });
+export type CustodyAttachment = z.infer<typeof CustodyAttachmentSchema>;
+
+/** Transition-specific fields; main validates them against the target state's field specs. */
+export const CustodyFieldValueSchema = z.union([z.string().max(1000), z.number().finite(), z.boolean(), z.array(z.string().max(200)).max(32)]);
+export const CustodyFieldsSchema = z
+  .record(z.string().regex(/^[a-z][A-Za-z0-9]{0,39}$/), CustodyFieldValueSchema)
+  .refine((o) => Object.keys(o).length <= 32, 'at most 32 fields');
+export type CustodyFields = z.infer<typeof CustodyFieldsSchema>;
+
+/** How the record form asks for one field; main sends these with the allowed next states. */
+export const CustodyFieldSpecSchema = z.strictObject({
+  name: z.string(),
+  label: z.string(),
+  /** text; number (non-negative integer); sha256 (hex); list (comma-separated ids); files (hashed in the browser); choice; confirm (must be ticked). */
+  kind: z.enum(['text', 'number', 'sha256', 'list', 'files', 'choice', 'confirm']),
+  required: z.boolean(),
+  options: z.array(z.string()).optional(),
+  help: z.string().optional(),
+});
+export type CustodyFieldSpec = z.infer<typeof CustodyFieldSpecSchema>;
+
+export const CustodyNextStepSchema = z.strictObject({ state: CustodyStateSchema, exception: z.boolean(), fields: z.array(CustodyFieldSpecSchema) });
+export type CustodyNextStep = z.infer<typeof CustodyNextStepSchema>;
+
+// ---- jobs and appliances ----------------------------------------------------
+
+export const CustodyJobInputSchema = z.strictObject({
+  customer: Text(),
+  tenant: Token,
+  direction: z.enum(['import', 'export']),
+  dataVolumeBytes: Bytes,
+  originSite: Text(120),
+  destinationSite: Text(120),
+  reference: Text(120).optional(),
+});
+export const CustodyJobSchema = z.strictObject({
+  id: z.string(),
+  customer: z.string(),
+  tenant: z.string(),
+  direction: z.enum(['import', 'export']),
+  dataVolumeBytes: z.number(),
+  originSite: z.string(),
+  destinationSite: z.string(),
+  reference: z.string().nullable(),
+  createdAt: IsoTime,
+  appliances: z.number().int(),
+});
+export type CustodyJob = z.infer<typeof CustodyJobSchema>;
+
+export const RegisterApplianceSchema = z.strictObject({
+  jobId: Id,
+  serial: Token,
+  model: Text(120),
+  capacityBytes: Bytes,
+  firmwareVersion: Token,
+  securityModuleId: Token,
+  encryptionKeyId: Token,
+  kmsKeyRef: KmsReferenceSchema,
+  operator: CustodyOperatorSchema,
+  site: CustodySiteSchema,
+  reason: Text(500),
+});
+
+export const CustodyApplianceSchema = z.strictObject({
+  id: z.string(),
+  jobId: z.string(),
+  serial: z.string(),
+  model: z.string(),
+  capacityBytes: z.number(),
+  firmwareVersion: z.string(),
+  securityModuleId: z.string(),
+  encryptionKeyId: z.string(),
+  kmsKeyRef: z.string(),
+  registeredAt: IsoTime,
+});
+export type CustodyAppliance = z.infer<typeof CustodyApplianceSchema>;
+
+export const CustodyApplianceSummarySchema = z.strictObject({
+  id: z.string(),
+  serial: z.string(),
+  model: z.string(),
+  jobId: z.string(),
+  customer: z.string(),
+  state: CustodyStateSchema,
+  since: IsoTime,
+  events: z.number().int(),
+  lastOperator: z.string(),
+});
+export type CustodyApplianceSummary = z.infer<typeof CustodyApplianceSummarySchema>;
+
+export const CustodyBoardSchema = z.strictObject({
+  columns: z.array(z.strictObject({ state: CustodyStateSchema, appliances: z.array(CustodyApplianceSummarySchema) })),
+  jobs: z.array(CustodyJobSchema),
+  origin: z.string(),
+  logSize: z.number().int(),
+});
+export type CustodyBoard = z.infer<typeof CustodyBoardSchema>;
+
+export const CustodyEventViewSchema = z.strictObject({
+  seq: z.number().int(),
+  from: CustodyStateSchema.nullable(),
+  to: CustodyStateSchema,
+  at: IsoTime,
+  operator: z.strictObject({ id: z.string(), name: z.string(), role: z.string() }),
+  site: z.strictObject({ name: z.string(), gps: z.strictObject({ lat: z.number(), lon: z.number() }).optional() }),
+  reason: z.string(),
+  fields: z.record(z.string(), CustodyFieldValueSchema),
+  attachments: z.array(CustodyAttachmentSchema),
+  eventSha256: z.string(),
+  publicKeyId: z.string(),
+  leafIndex: z.number().int(),
+});
+export type CustodyEventView = z.infer<typeof CustodyEventViewSchema>;
+
+export const CustodyApplianceDetailSchema = z.strictObject({
+  appliance: CustodyApplianceSchema,
+  job: CustodyJobSchema,
+  state: CustodyStateSchema,
+  /** The sequence number of the latest event; send it back as `expectedSeq` when recording. */
+  seq: z.number().int(),
+  seals: z.array(z.string()),
+  allowedNext: z.array(CustodyNextStepSchema),
+  timeline: z.array(CustodyEventViewSchema),
+});
+export type CustodyApplianceDetail = z.infer<typeof CustodyApplianceDetailSchema>;
+
+export const CustodyRecordSchema = z.strictObject({
+  applianceId: Id,
+  /** The `seq` the form was built from: a concurrent record makes this one a conflict, not a silent fork. */
+  expectedSeq: z.number().int().min(0),
+  to: CustodyStateSchema,
+  operator: CustodyOperatorSchema,
+  site: CustodySiteSchema,
+  reason: Text(500),
+  fields: CustodyFieldsSchema.default({}),
+  attachments: z.array(CustodyAttachmentSchema).max(32).default([]),
+});
+export type CustodyRecordRequest = z.input<typeof CustodyRecordSchema>;
+
+// ---- bundles -----------------------------------------------------------------
+
+/** Bundles travel as text; browser mode's WebSocket caps a frame at 1 MiB, escaping included. */
+export const CUSTODY_BUNDLE_MAX_CHARS = 768 * 1024;
+
+export const CustodyExportSchema = z.strictObject({ scope: z.enum(['appliance', 'job']), id: Id });
+export const CustodyExportResultSchema = z.strictObject({ fileName: z.string(), text: z.string(), events: z.number().int() });
+
+export const CustodyVerifySchema = z.strictObject({
+  text: z.string().max(CUSTODY_BUNDLE_MAX_CHARS),
+  /** A verifier key the operator trusts (name+keyid+base64); without it the bundle vouches for its own log key. */
+  vkey: z.string().trim().max(400).optional(),
+});
+export const CustodyCheckSchema = z.strictObject({ name: z.string(), ok: z.boolean(), detail: z.string() });
+export const CustodyVerifyResultSchema = z.strictObject({
+  valid: z.boolean(),
+  checks: z.array(CustodyCheckSchema),
+  failures: z.array(z.string()),
+});
+export type CustodyVerifyResult = z.infer<typeof CustodyVerifyResultSchema>;
+
+export const custodyChannels = {
+  /** Appliances grouped by lifecycle state (only non-empty states), plus the jobs. */
+  'custody:appliances': { request: z.strictObject({}), response: CustodyBoardSchema },
+  'custody:appliance': { request: z.strictObject({ applianceId: Id }), response: CustodyApplianceDetailSchema },
+  'custody:createJob': { request: CustodyJobInputSchema, response: CustodyJobSchema },
+  /** Registers an appliance for a job and records its signed `ordered` event. */
+  'custody:registerAppliance': { request: RegisterApplianceSchema, response: CustodyApplianceDetailSchema },
+  /** Records the next custody event: checked against the state machine, signed, logged, checkpointed. */
+  'custody:record': { request: CustodyRecordSchema, response: CustodyApplianceDetailSchema },
+  'custody:export': { request: CustodyExportSchema, response: CustodyExportResultSchema },
+  'custody:verify': { request: CustodyVerifySchema, response: CustodyVerifyResultSchema },
+} as const;

@@ -1,0 +1,238 @@
+/**
+ * The custody page over the fake bridge: the board grouped by state, an
+ * appliance's timeline, the record form (only legal next states; evidence
+ * files hashed in the browser, never sent as paths), export through a Blob
+ * download, and the verification panel showing every check.
+ */
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CustodyApplianceDetail, CustodyBoard, CustodyEventView, CustodyVerifyResult } from '../../../../src-preload/contract';
+import App from '../../App.svelte';
+import { route } from '../../lib/pages';
+import { router } from '../../lib/router.svelte';
+import { fail, type FakeBridge } from '../../test/fake-bridge';
+import { setupApp } from '../../test/fixtures';
+import { textOf } from './files';
+
+const SHA_ABC = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+const job = {
+  id: 'job-1',
+  customer: 'Atlântico Seguros',
+  tenant: 'atlantico',
+  direction: 'import' as const,
+  dataVolumeBytes: 180e12,
+  originSite: 'Porto',
+  destinationSite: 'fra-dc-1',
+  reference: null,
+  createdAt: '2025-03-01T08:00:00.000Z',
+  appliances: 2,
+};
+const summary = (id: string, serial: string, state: CustodyBoard['columns'][number]['state']) => ({
+  id,
+  serial,
+  model: 'BoxX 120',
+  jobId: 'job-1',
+  customer: job.customer,
+  state,
+  since: '2025-03-02T10:00:00.000Z',
+  events: 3,
+  lastOperator: 'Lena Vogt',
+});
+const board: CustodyBoard = {
+  columns: [
+    { state: 'ready', appliances: [summary('apl-1', 'CBX-17', 'ready')] },
+    { state: 'tamper_suspected', appliances: [summary('apl-2', 'CBX-23', 'tamper_suspected')] },
+  ],
+  jobs: [job],
+  origin: 'cairn.custody/0123456789abcdef',
+  logSize: 6,
+};
+const event = (seq: number, to: CustodyApplianceDetail['state'], from: CustodyApplianceDetail['state'] | null): CustodyEventView => ({
+  seq,
+  from,
+  to,
+  at: `2025-03-0${seq + 1}T10:00:00.000Z`,
+  operator: { id: 'lena', name: 'Lena Vogt', role: 'hub_technician' },
+  site: { name: 'Hub Frankfurt' },
+  reason: `reason ${seq}`,
+  fields: seq === 2 ? { firmwareSha256: 'a'.repeat(64), keyInjected: true } : ({} as CustodyEventView['fields']),
+  attachments: [],
+  eventSha256: 'e'.repeat(64),
+  publicKeyId: 'cairn.custody.operator.lena+01020304',
+  leafIndex: seq,
+});
+const detail: CustodyApplianceDetail = {
+  appliance: {
+    id: 'apl-1',
+    jobId: 'job-1',
+    serial: 'CBX-17',
+    model: 'BoxX 120',
+    capacityBytes: 120e12,
+    firmwareVersion: '3.2.7',
+    securityModuleId: 'HSM-17',
+    encryptionKeyId: 'cmk-17',
+    kmsKeyRef: 'kms://eu/cmk-17',
+    registeredAt: '2025-03-01T10:00:00.000Z',
+  },
+  job,
+  state: 'ready',
+  seq: 2,
+  seals: [],
+  allowedNext: [
+    {
+      state: 'sealed',
+      exception: false,
+      fields: [
+        { name: 'sealIds', label: 'Seal ids', kind: 'list', required: true },
+        { name: 'sealPhotos', label: 'Seal photos', kind: 'files', required: true },
+      ],
+    },
+    { state: 'cancelled', exception: true, fields: [] },
+    { state: 'damaged', exception: true, fields: [{ name: 'damageDescription', label: 'Damage', kind: 'text', required: true }] },
+  ],
+  timeline: [event(0, 'ordered', null), event(1, 'provisioning', 'ordered'), event(2, 'ready', 'provisioning')],
+};
+const sealed: CustodyApplianceDetail = { ...detail, state: 'sealed', seq: 3, seals: ['S-1', 'S-2'], allowedNext: [], timeline: [...detail.timeline, event(3, 'sealed', 'ready')] };
+const verified: CustodyVerifyResult = {
+  valid: false,
+  checks: [
+    { name: 'format', ok: true, detail: 'cairn.custody/bundle v1, 3 events' },
+    { name: 'checkpoint', ok: true, detail: 'checkpoint at size 6' },
+    { name: 'signatures', ok: false, detail: 'event 1: the signature does not verify' },
+  ],
+  failures: ['signatures: event 1: the signature does not verify'],
+};
+
+let bridge: FakeBridge;
+beforeEach(() => {
+  bridge = setupApp({
+    'custody:appliances': () => board,
+    'custody:appliance': () => detail,
+    'custody:record': () => sealed,
+    'custody:export': () => ({ fileName: 'custody-appliance-CBX-17.json', text: '{"bundle":1}', events: 3 }),
+    'custody:verify': () => verified,
+  });
+  router.reset(route('custody'));
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function openAppliance(serial = 'CBX-17') {
+  render(App);
+  await fireEvent.click(await screen.findByRole('button', { name: new RegExp(serial) }));
+  return screen.findByRole('heading', { name: `Appliance ${serial}` });
+}
+
+describe('custody board', () => {
+  it('groups appliances by state and shows the log origin', async () => {
+    render(App);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Custody' })).toBeTruthy();
+    const ready = await screen.findByRole('region', { name: /Ready/ });
+    expect(within(ready).getByRole('button', { name: /CBX-17/ })).toBeTruthy();
+    const tamper = screen.getByRole('region', { name: /Tamper suspected/ });
+    expect(within(tamper).getByRole('button', { name: /CBX-23/ })).toBeTruthy();
+    expect(screen.getByText(/cairn\.custody\/0123456789abcdef · 6 logged events/)).toBeTruthy();
+  });
+
+  it('shows an empty state when nothing is in custody', async () => {
+    bridge.handle({ 'custody:appliances': () => ({ ...board, columns: [] }) });
+    render(App);
+    expect(await screen.findByText('No appliances in custody')).toBeTruthy();
+  });
+
+  it('shows the timeline of the selected appliance, newest first, with evidence', async () => {
+    await openAppliance();
+    expect(bridge.callsTo('custody:appliance')).toEqual([{ applianceId: 'apl-1' }]);
+    const timeline = screen.getByRole('region', { name: 'Timeline' });
+    const items = within(timeline).getAllByRole('listitem');
+    expect(items.map((li) => li.querySelector('.badge')?.textContent)).toEqual(['Ready', 'Provisioning', 'Ordered']);
+    expect(items[0]!.textContent).toContain('sha256 aaaaaaaaaaaa…');
+    expect(items[0]!.textContent).toContain('signed by cairn.custody.operator.lena+01020304');
+  });
+});
+
+describe('recording the next event', () => {
+  it('offers only the legal next states', async () => {
+    await openAppliance();
+    const select = screen.getByLabelText('Next state') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.textContent)).toEqual(['Choose…', 'Sealed', 'Cancelled', 'Damaged']);
+    expect([...select.querySelectorAll('optgroup')].map((g) => g.label)).toEqual(['Lifecycle', 'Exceptions']);
+  });
+
+  it('hashes evidence files in the browser and sends only SHA-256, then shows the new state', async () => {
+    await openAppliance();
+    await fireEvent.change(screen.getByLabelText('Next state'), { target: { value: 'sealed' } });
+    await fireEvent.input(screen.getByLabelText('Operator'), { target: { value: 'Lena Vogt' } });
+    await fireEvent.change(screen.getByLabelText('Role'), { target: { value: 'hub_technician' } });
+    await fireEvent.input(screen.getByLabelText('Site'), { target: { value: 'Hub Frankfurt' } });
+    await fireEvent.input(screen.getByLabelText('Latitude'), { target: { value: '50.11' } });
+    await fireEvent.input(screen.getByLabelText('Longitude'), { target: { value: '8.68' } });
+    await fireEvent.input(screen.getByLabelText('Why'), { target: { value: 'sealed for shipping' } });
+    await fireEvent.input(screen.getByLabelText('Seal ids'), { target: { value: 'S-1, S-2' } });
+    await fireEvent.change(screen.getByLabelText('Seal photos'), { target: { files: [new File(['abc'], 'C:\\photos\\seal.jpg')] } });
+    expect(await screen.findByText(/sha256 ba7816bf8f01cfea…/)).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: /Sign and record Sealed/ }));
+    await waitFor(() => expect(bridge.callsTo('custody:record')).toHaveLength(1));
+    expect(bridge.callsTo('custody:record')[0]).toEqual({
+      applianceId: 'apl-1',
+      expectedSeq: 2,
+      to: 'sealed',
+      operator: { name: 'Lena Vogt', role: 'hub_technician' },
+      site: { name: 'Hub Frankfurt', gps: { lat: 50.11, lon: 8.68 } },
+      reason: 'sealed for shipping',
+      fields: { sealIds: ['S-1', 'S-2'], sealPhotos: [SHA_ABC] },
+      attachments: [],
+    });
+    expect(JSON.stringify(bridge.calls)).not.toContain('photos');
+    expect(bridge.contractViolations).toEqual([]);
+    expect(await screen.findByText(/is final: nothing more can be recorded/)).toBeTruthy();
+    expect(screen.getByText('S-1, S-2')).toBeTruthy();
+  });
+
+  it('shows a refusal from main and marks the field at fault', async () => {
+    bridge.handle({ 'custody:record': () => fail('invalid_request', 'Damaged needs Damage: Required', 'fields.damageDescription') });
+    await openAppliance();
+    await fireEvent.change(screen.getByLabelText('Next state'), { target: { value: 'damaged' } });
+    await fireEvent.input(screen.getByLabelText('Operator'), { target: { value: 'Lena' } });
+    await fireEvent.input(screen.getByLabelText('Site'), { target: { value: 'Hub' } });
+    await fireEvent.input(screen.getByLabelText('Why'), { target: { value: 'dropped' } });
+    await fireEvent.input(screen.getByLabelText('Damage'), { target: { value: 'cracked' } });
+    await fireEvent.click(screen.getByRole('button', { name: /Sign and record Damaged/ }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Damaged needs Damage');
+    expect(screen.getByLabelText('Damage').getAttribute('aria-invalid')).toBe('true');
+  });
+});
+
+describe('export and verification', () => {
+  it('downloads the exported bundle through a Blob URL', async () => {
+    const created: Blob[] = [];
+    URL.createObjectURL = vi.fn((b: Blob) => (created.push(b), 'blob:custody')) as typeof URL.createObjectURL;
+    URL.revokeObjectURL = vi.fn();
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      expect(this.download).toBe('custody-appliance-CBX-17.json');
+      expect(this.href).toBe('blob:custody');
+    });
+    await openAppliance();
+    await fireEvent.click(screen.getByRole('button', { name: 'Export appliance bundle' }));
+    await waitFor(() => expect(click).toHaveBeenCalledTimes(1));
+    expect(bridge.callsTo('custody:export')).toEqual([{ scope: 'appliance', id: 'apl-1' }]);
+    expect(await textOf(created[0]!)).toBe('{"bundle":1}');
+    await fireEvent.click(screen.getByRole('button', { name: 'Export job bundle' }));
+    await waitFor(() => expect(bridge.callsTo('custody:export')).toEqual([{ scope: 'appliance', id: 'apl-1' }, { scope: 'job', id: 'job-1' }]));
+  });
+
+  it('verifies a chosen bundle file and lists each check', async () => {
+    render(App);
+    await screen.findByRole('heading', { name: 'Verify a custody bundle' });
+    await fireEvent.input(screen.getByLabelText(/Pinned log key/), { target: { value: ' cairn.custody/x+01020304+AQ== ' } });
+    await fireEvent.change(screen.getByLabelText('Bundle file'), { target: { files: [new File(['{"format":"cairn.custody/bundle"}'], 'b.json', { type: 'application/json' })] } });
+    const checks = await screen.findByRole('list', { name: 'Verification checks' });
+    expect(bridge.callsTo('custody:verify')).toEqual([{ text: '{"format":"cairn.custody/bundle"}', vkey: 'cairn.custody/x+01020304+AQ==' }]);
+    const items = within(checks).getAllByRole('listitem');
+    expect(items.map((i) => i.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+      'format passed cairn.custody/bundle v1, 3 events',
+      'checkpoint passed checkpoint at size 6',
+      'signatures failed event 1: the signature does not verify',
+    ]);
+    expect(screen.getByText('invalid')).toBeTruthy();
+  });
+});

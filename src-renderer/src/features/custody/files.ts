@@ -1,0 +1,38 @@
+/**
+ * Browser-side file handling for custody evidence: SHA-256 with WebCrypto
+ * (only the digest ever leaves the page — never a path or the bytes), and
+ * downloads through a Blob and an object URL.
+ */
+
+async function bytesOf(file: Blob): Promise<Uint8Array<ArrayBuffer>> {
+  if (typeof file.arrayBuffer === 'function') return new Uint8Array(await file.arrayBuffer());
+  // Older engines (and jsdom) only have FileReader, whose buffer may belong to another realm: copy it into this one.
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(Uint8Array.from(new Uint8Array(r.result as ArrayBuffer)));
+    r.onerror = () => reject(r.error ?? new Error('could not read the file'));
+    r.readAsArrayBuffer(file);
+  });
+}
+
+export async function textOf(file: Blob): Promise<string> {
+  return new TextDecoder().decode(await bytesOf(file));
+}
+
+export async function sha256Hex(file: Blob): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await bytesOf(file));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function download(fileName: string, text: string, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.rel = 'noopener';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // Revoke after the click has been handled.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
