@@ -5,6 +5,7 @@
  * point runs the same code.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppInfo, AppStatus } from '../../src-preload/contract';
 import { AttestationService, EMPTY_TRUST, PRODUCTION_COLLECTORS, loadTrustDir, type TrustStore } from '../attestation';
@@ -15,7 +16,9 @@ import { InventoryRepo } from '../fleet/inventory-repo';
 import { InventorySync, type ClusterSource } from '../fleet/inventory-sync';
 import { RrdService } from '../fleet/rrd-cache';
 import { createRouter, type Handlers, type Router } from '../ipc/router';
+import { loadCatalogue } from '../power';
 import { MemorySecretStore, openKeychain, type SecretStore } from '../secrets';
+import { SitesService, seedDemoSites } from '../sites';
 import { CommandAllowlist, NodeSshRunner, SshService, type CommandTemplate, type SshRunner } from '../ssh';
 import { ConnectionsRepo } from '../store/connections-repo';
 import { openDatabase, type Db } from '../store/database';
@@ -44,6 +47,8 @@ export interface AppConfig {
   sshRunner?: SshRunner;
   /** Evidence collection: extra allowlisted templates, which one collects, and test seams. */
   attestation?: { collectors?: CommandTemplate[]; collectCommand?: string; nonce?: () => Uint8Array; verifyAt?: () => Date; operator?: string };
+  /** The hardware catalogue file (default: the one beside the power engine, resources/hardware). */
+  hardwareCatalogue?: string;
 }
 
 export interface App {
@@ -63,6 +68,7 @@ export interface App {
   custody: CustodyService;
   ssh: SshService;
   attestation: AttestationService;
+  sites: SitesService;
   demo: DemoFleet | null;
   info(): Promise<AppInfo>;
   status(): AppStatus;
@@ -91,6 +97,10 @@ export async function createApp(config: AppConfig): Promise<App> {
   const fleet = new FleetQueries(db, () => settings.get().syncIntervalSeconds, Date.now, inventory);
   const rrd = new RrdService(db, source);
   const custody = new CustodyService({ db, secrets });
+  const readText = (p: string): Promise<string> => readFile(p, 'utf8');
+  const catalogue = await loadCatalogue(readText, ...(config.hardwareCatalogue ? [config.hardwareCatalogue] : []));
+  if (!catalogue.ok) log.warn('hardware catalogue not loaded', { issue: `${catalogue.issues[0]?.path}: ${catalogue.issues[0]?.message}` });
+  const sites = new SitesService({ db, catalogue });
   const allowlist = new CommandAllowlist([...PRODUCTION_COLLECTORS, ...(config.attestation?.collectors ?? [])]);
   const ssh = new SshService(db, secrets, config.sshRunner ?? new NodeSshRunner(allowlist), log.child('ssh'), redactor);
   // Certificates and CRLs an operator carried over (ARK/ASK when a guest supplies none); re-read per verification.
@@ -138,6 +148,9 @@ export async function createApp(config: AppConfig): Promise<App> {
     // Demo custody records go through the real record path (signed, logged); a missing keychain only skips them.
     if (custody.isEmpty()) {
       await seedDemoCustody(custody).catch((err: unknown) => log.warn('demo custody data not seeded', { error: err instanceof Error ? err.message : String(err) }));
+    }
+    if (sites.isEmpty() && catalogue.ok) {
+      await seedDemoSites(sites, readText).catch((err: unknown) => log.warn('demo site plans not seeded', { error: err instanceof Error ? err.message : String(err) }));
     }
   } else if (config.fleet.mode === 'auto') {
     // Simulated clusters of an earlier demo run would only show as dead here.
@@ -228,6 +241,12 @@ export async function createApp(config: AppConfig): Promise<App> {
       return { fileName, text, events };
     },
     'custody:verify': (req) => verifyBundle(req.text, req.vkey ? { vkey: req.vkey } : {}),
+    'sites:list': () => sites.list(),
+    'sites:get': (req) => sites.get(req.id),
+    'sites:save': (req) => sites.save(req),
+    'sites:catalogue': () => sites.catalogue(),
+    'sites:applyPreset': (req) => sites.applyPreset(req),
+    'custody:exportPdf': (req) => custody.exportPdf({ kind: req.scope, id: req.id }),
   };
 
   const router = createRouter(handlers, log.child('ipc'));
@@ -250,6 +269,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     custody,
     ssh,
     attestation,
+    sites,
     demo,
     info,
     status,

@@ -12,8 +12,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateNoteKey } from '../ledger';
 import { HELP, runCli } from '../cli/run';
-import { runCustodyCli } from './cli';
-import { makeService, registerSample, walk } from './test-support';
+import { PDFDocument } from 'pdf-lib';
+import { verifyBundle } from './bundle';
+import { runCustodyCli, type CustodyCliIo } from './cli';
+import { HAPPY_PATH, makeService, registerSample, walk } from './test-support';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -34,10 +36,10 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[]) {
+async function run(argv: string[], extra: Partial<CustodyCliIo> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await runCustodyCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readFile: (p) => readFile(p, 'utf8') });
+  const code = await runCustodyCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readFile: (p) => readFile(p, 'utf8'), ...extra });
   return { code, stdout, stderr };
 }
 
@@ -93,5 +95,33 @@ describe('cairn custody verify-bundle', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL signatures: /m);
     expect(r.stdout).toMatch(/INVALID/);
+  });
+});
+
+describe('cairn custody report', () => {
+  it('writes the PDF and its bundle from a data directory (0), 2 on usage errors or an unknown appliance', async () => {
+    const dataDir = join(dir, 'data');
+    const { svc, db, secrets } = makeService({ file: join(dataDir, 'cairn.db') });
+    const id = (await registerSample(svc)).appliance.id;
+    await walk(svc, id, HAPPY_PATH);
+    // The same record and keys, as the default opener would find them in DIR (the keychain is injected here).
+    const { CustodyService } = await import('./service');
+    const openCustody = async () => ({ custody: new CustodyService({ db, secrets, user: 'tester' }), close: () => undefined });
+    const out = join(dir, 'report.pdf');
+    const r = await run(['report', '--appliance', id, '--data-dir', dataDir, '--out', out, '--json'], { openCustody });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { pages: number; valid: boolean; bundle: string; bundleSha256: string };
+    expect(j).toMatchObject({ pages: 4, valid: true, bundle: join(dir, 'report.json') });
+    const doc = await PDFDocument.load(await readFile(out));
+    expect(doc.getPageCount()).toBe(4);
+    expect(doc.getSubject()).toBe(`bundle-sha256 ${j.bundleSha256}`);
+    expect(verifyBundle(await readFile(j.bundle, 'utf8')).valid).toBe(true);
+
+    expect((await run(['report', '--appliance', 'apl-nope', '--data-dir', dataDir, '--out', out], { openCustody })).code).toBe(2);
+    expect((await run(['report', '--data-dir', dataDir, '--out', out], { openCustody })).code).toBe(2);
+    expect((await run(['report', '--appliance', id, '--job', 'x', '--data-dir', dataDir, '--out', out], { openCustody })).code).toBe(2);
+    expect((await run(['report', '--appliance', id, '--data-dir', dataDir, '--out', join(dir, 'r.txt')], { openCustody })).code).toBe(2);
+    expect((await run(['report', '--appliance', id, '--data-dir', join(dir, 'empty'), '--out', out])).code).toBe(2);
+    expect((await run(['report', '--appliance', id, '--data-dir', dataDir, '--out', join(dir, 'no', 'such', 'r.pdf')], { openCustody })).code).toBe(2);
   });
 });

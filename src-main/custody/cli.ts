@@ -6,14 +6,38 @@
  * evidence under test), 2 usage error, unreadable file or unusable --vkey
  * (configuration, not evidence).
  */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseVerifierKey } from '../ledger';
+import { openKeychain } from '../secrets';
+import { openDatabase } from '../store/database';
 import { parseArgs, UsageError } from '../util/args';
+import { AppException } from '../util/app-exception';
 import { verifyBundle } from './bundle';
+import { CustodyService } from './service';
 
 export interface CustodyCliIo {
   stdout(s: string): void;
   stderr(s: string): void;
   readFile(path: string): Promise<string>;
+  /** Defaults to node:fs. */
+  writeFile?(path: string, data: Uint8Array): Promise<void>;
+  /** Opens the custody record of a data directory; defaults to its cairn.db and the OS keychain (tests inject). */
+  openCustody?(dataDir: string): Promise<{ custody: CustodyService; close(): void }>;
+}
+
+async function openDataDir(dataDir: string): Promise<{ custody: CustodyService; close(): void }> {
+  const file = join(dataDir, 'cairn.db');
+  // A report reads an existing record; never create an empty database by accident.
+  if (!existsSync(file)) throw new UsageError(`--data-dir: no Cairn database at ${file}`);
+  const db = openDatabase(file);
+  try {
+    return { custody: new CustodyService({ db, secrets: await openKeychain() }), close: () => db.close() };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 }
 
 export const CUSTODY_HELP = `usage: cairn custody <command>
@@ -26,8 +50,15 @@ commands:
                       with --vkey, else the bundle's own), event order and completeness,
                       and every transition replayed through the lifecycle state machine
 
---json prints {"valid":…,"checks":[{"name","ok","detail"}],"failures":[…]}.
-exit codes: 0 valid, 1 invalid, 2 usage error, unreadable file or unusable --vkey
+  report (--appliance ID | --job ID) --data-dir DIR --out FILE.pdf [--json]
+                      write the PDF audit report of an appliance or job from the record in
+                      DIR: signed checkpoint (and its QR code), timeline, verification
+                      summary, certificate of sanitization; the bundle JSON is written
+                      beside it (FILE.json) since the PDF's footers carry its SHA-256
+
+--json prints {"valid":…,"checks":[{"name","ok","detail"}],"failures":[…]} (report: {"out","bundle","pages","bundleSha256","valid"}).
+exit codes: 0 valid, 1 invalid (report: written, but the bundle does not verify), 2 usage error,
+unreadable file or unusable --vkey (report: unknown appliance or job, no database, unwritable output)
 `;
 
 export async function runCustodyCli(argv: string[], io: CustodyCliIo): Promise<number> {
@@ -37,6 +68,7 @@ export async function runCustodyCli(argv: string[], io: CustodyCliIo): Promise<n
       (cmd === undefined ? io.stderr : io.stdout)(CUSTODY_HELP);
       return cmd === undefined ? 2 : 0;
     }
+    if (cmd === 'report') return await report(rest, io);
     if (cmd !== 'verify-bundle') throw new UsageError(`unknown custody command "${cmd}"`);
     const { flags, positional } = parseArgs(rest, { vkey: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } });
     if (flags.help) {
@@ -72,5 +104,48 @@ export async function runCustodyCli(argv: string[], io: CustodyCliIo): Promise<n
       return 2;
     }
     throw err;
+  }
+}
+
+async function report(argv: string[], io: CustodyCliIo): Promise<number> {
+  const { flags, positional } = parseArgs(argv, {
+    appliance: { type: 'string' },
+    job: { type: 'string' },
+    'data-dir': { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positional.length) throw new UsageError('report takes no positional arguments');
+  const appliance = flags.appliance as string | undefined;
+  const job = flags.job as string | undefined;
+  if ((appliance === undefined) === (job === undefined)) throw new UsageError('report needs exactly one of --appliance ID or --job ID');
+  const dataDir = flags['data-dir'] as string | undefined;
+  const out = flags.out as string | undefined;
+  if (!dataDir) throw new UsageError('report needs --data-dir DIR');
+  if (!out || !/\.pdf$/i.test(out)) throw new UsageError('report needs --out FILE.pdf');
+  const bundlePath = out.replace(/\.pdf$/i, '.json');
+  const { custody, close } = await (io.openCustody ?? openDataDir)(dataDir);
+  try {
+    const r = await custody.exportReport(appliance !== undefined ? { kind: 'appliance', id: appliance } : { kind: 'job', id: job as string });
+    const write = io.writeFile ?? ((p: string, d: Uint8Array) => writeFile(p, d));
+    try {
+      await write(out, r.pdf);
+      await write(bundlePath, Buffer.from(r.bundleText, 'utf8'));
+    } catch (err) {
+      io.stderr(`cairn custody: cannot write ${out}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
+      return 2;
+    }
+    const valid = r.verification.valid;
+    if (flags.json) io.stdout(`${JSON.stringify({ out, bundle: bundlePath, pages: r.pages, bundleSha256: r.bundleSha256, valid })}\n`);
+    else io.stdout(`wrote ${out} (${r.pages} pages) and ${bundlePath} (SHA-256 ${r.bundleSha256}); the bundle ${valid ? 'verifies' : 'does NOT verify'}\n`);
+    return valid ? 0 : 1;
+  } catch (err) {
+    if (err instanceof AppException) {
+      io.stderr(`cairn custody: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    close();
   }
 }

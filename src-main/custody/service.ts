@@ -8,7 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  CUSTODY_PDF_MAX_BASE64,
   CUSTODY_STATES,
+  type CustodyExportPdfResult,
   type CustodyApplianceDetail,
   type CustodyBoard,
   type CustodyEventView,
@@ -27,6 +29,7 @@ import { BUNDLE_FORMAT, BUNDLE_VERSION, headsText, type Bundle } from './bundle'
 import { eventBytes, eventHash, leafBytes, signingMessage, type ApplianceSnapshot, type EventBody, type JobSnapshot } from './event';
 import { CustodyKeys, type LoadedKeys } from './keys';
 import { applyEvent, label, nextSteps, replay, type ReplayState, type TransitionRefusal } from './machine';
+import { renderCustodyReport, type CustodyReport } from './report-pdf';
 
 type JobInput = z.output<typeof CustodyJobInputSchema>;
 type RegisterInput = z.output<typeof RegisterApplianceSchema>;
@@ -405,5 +408,26 @@ export class CustodyService {
     const text = `${JSON.stringify(bundle, null, 2)}\n`;
     const name = scope.kind === 'appliance' ? (this.applianceRow(scope.id).serial || scope.id) : scope.id;
     return { fileName: `custody-${scope.kind}-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.json`, text, events: rows.length, bundle };
+  }
+
+  /**
+   * The PDF audit report of a fresh export bundle, verified against this
+   * installation's own log key (pinned, since it is ours). The report's
+   * footer carries the SHA-256 of `bundleText`; hand both out together.
+   */
+  async exportReport(scope: Bundle['scope']): Promise<CustodyReport & { fileName: string; bundleText: string }> {
+    const out = await this.exportBundle(scope);
+    const report = await renderCustodyReport(out.text, { vkey: out.bundle.verifierKeys[0] as string, generatedAt: this.clock() });
+    return { ...report, fileName: out.fileName.replace(/\.json$/, '.pdf'), bundleText: out.text };
+  }
+
+  /** The report for the contract: base64, bounded to one WebSocket frame (the CLI has no such limit). */
+  async exportPdf(scope: Bundle['scope']): Promise<CustodyExportPdfResult> {
+    const r = await this.exportReport(scope);
+    const base64 = Buffer.from(r.pdf).toString('base64');
+    if (base64.length > CUSTODY_PDF_MAX_BASE64) {
+      throw new AppException('invalid_request', `The report is ${Math.ceil(r.pdf.byteLength / 1024)} KiB, too large for the app; use \`cairn custody report\``, { field: 'id' });
+    }
+    return { fileName: r.fileName, base64, pages: r.pages, bundleSha256: r.bundleSha256, valid: r.verification.valid };
   }
 }

@@ -98,6 +98,12 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
     'custody:record': { applianceId: 'apl-none', expectedSeq: 0, to: 'provisioning', operator: { name: 'Fuzz', role: 'hub_technician' }, site: { name: 'hub' }, reason: 'fuzz', fields: {} },
     'custody:export': { scope: 'appliance', id: 'apl-none' },
     'custody:verify': { text: '{}' },
+    'sites:list': {},
+    'sites:get': { id: 'no-such-site' },
+    'sites:save': { plan: { schema: 'cairn-site-plan/v1', name: 'fuzz site', racks: [{ id: 'r1', model: 'conteg-ri7-42-60-100', devices: [] }] } },
+    'sites:catalogue': {},
+    'sites:applyPreset': { id: 'no-such-site', size: 'small' },
+    'custody:exportPdf': { scope: 'appliance', id: 'apl-none' },
   };
 }
 

@@ -5,6 +5,7 @@
 import { ATTESTATION_MIGRATION_SQL } from '../attestation/attestation-schema';
 import { CUSTODY_MIGRATION_SQL } from '../custody/schema';
 import { LEDGER_MIGRATION_SQL } from '../ledger/merkle-log';
+import { SITES_MIGRATION_SQL } from '../sites/schema';
 
 export interface Migration {
   version: number;
@@ -133,5 +134,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: 'bulk data transfer custody: jobs, appliances, signed events, keys, checkpoints (append-only)',
     sql: CUSTODY_MIGRATION_SQL,
+  },
+  {
+    version: 6,
+    name: 'site plans and their revision history (append-only)',
+    sql: SITES_MIGRATION_SQL,
   },
 ];

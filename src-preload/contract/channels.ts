@@ -30,6 +30,7 @@ import {
 } from './dto';
 import { attestationChannels } from './attestation';
 import { custodyChannels } from './custody';
+import { sitesChannels } from './sites';
 
 const Id = z.string().min(1).max(200);
 
@@ -71,6 +72,7 @@ export const channels = {
 
   ...attestationChannels,
   ...custodyChannels,
+  ...sitesChannels,
 } as const;
 
 export const events = {

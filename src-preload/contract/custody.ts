@@ -251,6 +251,20 @@ export const CUSTODY_BUNDLE_MAX_CHARS = 768 * 1024;
 export const CustodyExportSchema = z.strictObject({ scope: z.enum(['appliance', 'job']), id: Id });
 export const CustodyExportResultSchema = z.strictObject({ fileName: z.string(), text: z.string(), events: z.number().int() });
 
+/** The PDF report travels base64-encoded in one frame too; larger reports are the CLI's (`cairn custody report`). */
+export const CUSTODY_PDF_MAX_BASE64 = 900 * 1024;
+export const CustodyExportPdfResultSchema = z.strictObject({
+  fileName: z.string(),
+  /** The PDF, base64. */
+  base64: z.string().max(CUSTODY_PDF_MAX_BASE64),
+  pages: z.number().int(),
+  /** SHA-256 of the bundle JSON the report renders; printed in every page footer. */
+  bundleSha256: z.string(),
+  /** Whether the bundle verified (against this installation's log key) when the report was made. */
+  valid: z.boolean(),
+});
+export type CustodyExportPdfResult = z.infer<typeof CustodyExportPdfResultSchema>;
+
 export const CustodyVerifySchema = z.strictObject({
   text: z.string().max(CUSTODY_BUNDLE_MAX_CHARS),
   /** A verifier key the operator trusts (name+keyid+base64); without it the bundle vouches for its own log key. */
@@ -275,4 +289,6 @@ export const custodyChannels = {
   'custody:record': { request: CustodyRecordSchema, response: CustodyApplianceDetailSchema },
   'custody:export': { request: CustodyExportSchema, response: CustodyExportResultSchema },
   'custody:verify': { request: CustodyVerifySchema, response: CustodyVerifyResultSchema },
+  /** The PDF audit report of an appliance or job: title + signed checkpoint (and its QR), timeline, verification, certificate of sanitization. */
+  'custody:exportPdf': { request: CustodyExportSchema, response: CustodyExportPdfResultSchema },
 } as const;

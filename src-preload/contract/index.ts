@@ -3,5 +3,6 @@ export * from './errors';
 export * from './dto';
 export * from './attestation';
 export * from './custody';
+export * from './sites';
 export * from './channels';
 export * from './bridge';

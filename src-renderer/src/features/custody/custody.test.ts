@@ -111,6 +111,9 @@ beforeEach(() => {
     'custody:record': () => sealed,
     'custody:export': () => ({ fileName: 'custody-appliance-CBX-17.json', text: '{"bundle":1}', events: 3 }),
     'custody:verify': () => verified,
+    'custody:exportPdf': () => ({ fileName: 'custody-appliance-CBX-17.pdf', base64: btoa('%PDF-1.7 report'), pages: 4, bundleSha256: 'b'.repeat(64), valid: true }),
+    'custody:createJob': (req) => ({ ...job, ...(req as object), id: 'job-2', reference: null, appliances: 0 }),
+    'custody:registerAppliance': () => ({ ...detail, state: 'ordered', seq: 0, timeline: [event(0, 'ordered', null)] }),
   });
   router.reset(route('custody'));
 });
@@ -234,5 +237,119 @@ describe('export and verification', () => {
       'signatures failed event 1: the signature does not verify',
     ]);
     expect(screen.getByText('invalid')).toBeTruthy();
+  });
+});
+
+describe('the PDF audit report', () => {
+  it('downloads the report as a PDF Blob and says which bundle it is bound to', async () => {
+    const created: Blob[] = [];
+    URL.createObjectURL = vi.fn((b: Blob) => (created.push(b), 'blob:report')) as typeof URL.createObjectURL;
+    URL.revokeObjectURL = vi.fn();
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      expect(this.download).toBe('custody-appliance-CBX-17.pdf');
+    });
+    await openAppliance();
+    await fireEvent.click(screen.getByRole('button', { name: 'Export PDF report' }));
+    await waitFor(() => expect(click).toHaveBeenCalledTimes(1));
+    expect(bridge.callsTo('custody:exportPdf')).toEqual([{ scope: 'appliance', id: 'apl-1' }]);
+    expect(created[0]!.type).toBe('application/pdf');
+    expect(await textOf(created[0]!)).toBe('%PDF-1.7 report');
+    expect(await screen.findByText(/4 pages.*bundle SHA-256 bbbbbbbbbbbb…/)).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Export job PDF' }));
+    await waitFor(() => expect(bridge.callsTo('custody:exportPdf')).toHaveLength(2));
+    expect(bridge.callsTo('custody:exportPdf')[1]).toEqual({ scope: 'job', id: 'job-1' });
+  });
+});
+
+describe('creating a job and registering an appliance', () => {
+  async function fillJob() {
+    render(App);
+    const form = await screen.findByRole('form', { name: 'Create a transfer job' });
+    const f = within(form);
+    await fireEvent.input(f.getByLabelText('Customer'), { target: { value: 'Nordlicht Bank' } });
+    await fireEvent.input(f.getByLabelText('Tenant'), { target: { value: 'nordlicht' } });
+    await fireEvent.change(f.getByLabelText('Direction'), { target: { value: 'export' } });
+    await fireEvent.input(f.getByLabelText('Data volume (TB)'), { target: { value: '2.5' } });
+    await fireEvent.input(f.getByLabelText('Origin site'), { target: { value: 'fra-dc-1' } });
+    await fireEvent.input(f.getByLabelText('Destination site'), { target: { value: 'Customer, Oslo' } });
+    return f;
+  }
+
+  it('creates a job (volume in TB sent as bytes) and preselects it for registration', async () => {
+    bridge.handle({ 'custody:appliances': () => ({ ...board, jobs: bridge.callsTo('custody:createJob').length ? [job, { ...job, id: 'job-2' }] : [job] }) });
+    const f = await fillJob();
+    await fireEvent.click(f.getByRole('button', { name: /Create job/ }));
+    await waitFor(() => expect(bridge.callsTo('custody:createJob')).toHaveLength(1));
+    expect(bridge.callsTo('custody:createJob')[0]).toEqual({
+      customer: 'Nordlicht Bank',
+      tenant: 'nordlicht',
+      direction: 'export',
+      dataVolumeBytes: 2.5e12,
+      originSite: 'fra-dc-1',
+      destinationSite: 'Customer, Oslo',
+    });
+    expect(bridge.contractViolations).toEqual([]);
+    await waitFor(() => expect((screen.getByLabelText('Job') as HTMLSelectElement).value).toBe('job-2'));
+    expect(await screen.findByText(/Created job job-2 for Nordlicht Bank/)).toBeTruthy();
+  });
+
+  it('shows a refusal on the field main names, and checks the volume before sending', async () => {
+    bridge.handle({ 'custody:createJob': () => fail('invalid_request', 'tenant: letters, digits and . _ : / @ # - only', 'tenant') });
+    const f = await fillJob();
+    await fireEvent.input(f.getByLabelText('Data volume (TB)'), { target: { value: 'lots' } });
+    await fireEvent.click(f.getByRole('button', { name: /Create job/ }));
+    expect(f.getByLabelText('Data volume (TB)').getAttribute('aria-invalid')).toBe('true');
+    expect(f.getByText(/Enter the data volume in TB/)).toBeTruthy();
+    expect(bridge.callsTo('custody:createJob')).toHaveLength(0);
+    await fireEvent.input(f.getByLabelText('Data volume (TB)'), { target: { value: '1' } });
+    await fireEvent.click(f.getByRole('button', { name: /Create job/ }));
+    await waitFor(() => expect(f.getByLabelText('Tenant').getAttribute('aria-invalid')).toBe('true'));
+    expect(f.getByText(/tenant: letters, digits/)).toBeTruthy();
+    expect(f.getByLabelText('Data volume (TB)').getAttribute('aria-invalid')).toBeNull();
+  });
+
+  it('registers an appliance, shows a KMS refusal on its field, then opens the new appliance', async () => {
+    let refuse = true;
+    bridge.handle({
+      'custody:registerAppliance': () =>
+        refuse
+          ? ((refuse = false), fail('invalid_request', 'kmsKeyRef: this looks like key material; give the KMS reference', 'kmsKeyRef'))
+          : { ...detail, state: 'ordered', seq: 0, timeline: [event(0, 'ordered', null)] },
+    });
+    render(App);
+    const form = await screen.findByRole('form', { name: 'Register an appliance' });
+    const f = within(form);
+    await f.findByRole('option', { name: /job-1/ });
+    await fireEvent.change(f.getByLabelText('Job'), { target: { value: 'job-1' } });
+    const values: Record<string, string> = {
+      Serial: 'CBX-99',
+      Model: 'BoxX 120',
+      'Capacity (TB)': '120',
+      'Firmware version': '3.2.7',
+      'Security module id': 'HSM-99',
+      'Encryption key id': 'cmk-99',
+      'KMS key reference': 'kms://eu/pasted-key',
+      'Registered by': 'Lena Vogt',
+      'Registration site': 'Hub Frankfurt',
+      Reason: 'order received',
+    };
+    for (const [label, value] of Object.entries(values)) await fireEvent.input(f.getByLabelText(label), { target: { value } });
+    await fireEvent.change(f.getByLabelText('Registrant role'), { target: { value: 'logistics_coordinator' } });
+    await fireEvent.click(f.getByRole('button', { name: /Sign and register/ }));
+    await waitFor(() => expect(f.getByLabelText('KMS key reference').getAttribute('aria-invalid')).toBe('true'));
+    expect(f.getByText(/looks like key material/)).toBeTruthy();
+    expect(bridge.callsTo('custody:registerAppliance')[0]).toMatchObject({
+      jobId: 'job-1',
+      serial: 'CBX-99',
+      capacityBytes: 120e12,
+      operator: { name: 'Lena Vogt', role: 'logistics_coordinator' },
+      site: { name: 'Hub Frankfurt' },
+      reason: 'order received',
+    });
+    await fireEvent.input(f.getByLabelText('KMS key reference'), { target: { value: 'kms://eu/cmk-99' } });
+    await fireEvent.click(f.getByRole('button', { name: /Sign and register/ }));
+    expect(await screen.findByRole('heading', { name: 'Appliance CBX-17' })).toBeTruthy();
+    expect(bridge.callsTo('custody:registerAppliance')).toHaveLength(2);
+    expect(bridge.contractViolations).toEqual([]);
   });
 });
