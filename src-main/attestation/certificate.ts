@@ -163,12 +163,14 @@ export function loadCertificates(input: Uint8Array): ParsedCert[] {
     if (blocks.length === 0) throw new MalformedError('no CERTIFICATE block in the PEM text');
     return blocks.map((b) => parseCertificate(b.der));
   }
-  let data = input;
-  // Intel's quoting library NUL-terminates the chain it embeds.
-  while (data.length > 0 && data[data.length - 1] === 0) data = data.subarray(0, data.length - 1);
+  const data = input;
   const out: ParsedCert[] = [];
   let p = 0;
   while (p < data.length) {
+    // Intel's quoting library NUL-terminates the chain it embeds: zero padding after the last
+    // certificate is ignored. (Never strip trailing zeros blindly: a DER certificate may end in
+    // a 0x00 signature byte.)
+    if (data.subarray(p).every((b) => b === 0)) break;
     const t = readTlv(data, p);
     out.push(parseCertificate(data.subarray(t.start, t.end)));
     p = t.end;
