@@ -21,14 +21,15 @@ test('record a custody event, export the bundle and verify it', async ({ page })
   const serial = 'CBX-120-00023';
   await expect(page.getByRole('heading', { name: `Appliance ${serial}` })).toBeVisible();
 
-  const next = page.getByLabel('Next state');
+  const form = page.getByRole('form', { name: 'Record the next event' });
+  const next = form.getByLabel('Next state');
   await expect(next.locator('option')).toHaveText(['Choose…', 'Loading at customer', 'Lost', 'Damaged', 'Tamper suspected']);
   await next.selectOption({ label: 'Loading at customer' });
-  await page.getByLabel('Operator').fill('Ines Duarte');
-  await page.getByLabel('Role').selectOption('customer_representative');
-  await page.getByLabel('Site', { exact: true }).fill('Customer site, Porto');
-  await page.getByLabel('Why').fill('Customer starts copying the dataset');
-  await page.getByRole('button', { name: 'Sign and record Loading at customer' }).click();
+  await form.getByLabel('Operator').fill('Ines Duarte');
+  await form.getByLabel('Role').selectOption('customer_representative');
+  await form.getByLabel('Site', { exact: true }).fill('Customer site, Porto');
+  await form.getByLabel('Why').fill('Customer starts copying the dataset');
+  await form.getByRole('button', { name: 'Sign and record Loading at customer' }).click();
 
   const timeline = page.getByRole('region', { name: 'Timeline' });
   await expect(timeline.getByRole('listitem').first()).toContainText('Loading at customer');
