@@ -184,7 +184,8 @@ export class GuestIndex {
 
   private refresh(): void {
     if (!this.loaded) {
-      for (const r of this.db.prepare(SELECT).all() as DbRow[]) {
+      // Streamed row by row: materialising 100,000 rows at once would double the peak heap.
+      for (const r of this.db.prepare(SELECT).iterate() as IterableIterator<DbRow>) {
         let list = this.byCluster.get(r.cluster_id);
         if (!list) this.byCluster.set(r.cluster_id, (list = []));
         list.push(toRec(r, this.strings));
