@@ -8,7 +8,6 @@ import type {
   FleetSummary,
   GuestPage,
   GuestQuery,
-  GuestRow,
   Health,
   HostDetail,
   HostRow,
@@ -33,30 +32,7 @@ interface SyncRow {
   last_error: string | null;
 }
 
-interface GuestDbRow {
-  cluster_id: string;
-  vmid: number;
-  name: string;
-  type: 'qemu' | 'lxc';
-  status: string;
-  node: string;
-  site: string;
-  pool: string | null;
-  tags: string;
-  tenant: string | null;
-  cpus: number;
-  cpu: number;
-  mem: number;
-  maxmem: number;
-  maxdisk: number;
-  uptime: number;
-  template: number;
-  hastate: string | null;
-}
 
-const GUEST_FROM = 'fleet_guests g JOIN fleet_clusters c ON c.id = g.cluster_id JOIN fleet_sites s ON s.id = c.site_id';
-const GUEST_COLS =
-  'g.cluster_id, g.vmid, g.name, g.type, g.status, g.node, s.name AS site, g.pool, g.tags, g.tenant, g.cpus, g.cpu, g.mem, g.maxmem, g.maxdisk, g.uptime, g.template, g.hastate';
 
 export class FleetQueries {
   private readonly index: GuestIndex;
@@ -297,10 +273,7 @@ export class FleetQueries {
   host(clusterId: string, node: string): HostDetail {
     const [host] = this.hosts('n.cluster_id = ? AND n.node = ?', [clusterId, node]);
     if (!host) throw new AppException('not_found', `No host ${node} in that cluster`, { field: 'node' });
-    const rows = this.db
-      .prepare(`SELECT ${GUEST_COLS} FROM ${GUEST_FROM} WHERE g.cluster_id = ? AND g.node = ? ORDER BY g.vmid`)
-      .all(clusterId, node) as GuestDbRow[];
-    return { host, guests: rows.map((r) => this.toGuest(r, host.stale)) };
+    return { host, guests: this.index.onHost(clusterId, node).map((r) => ({ ...r, stale: host.stale })) };
   }
 
   guests(raw: GuestQuery): GuestPage {
@@ -343,29 +316,5 @@ export class FleetQueries {
         vmid: g.vmid,
       });
     return hits.slice(0, limit * 3);
-  }
-
-  private toGuest(r: GuestDbRow, stale: boolean): GuestRow {
-    return {
-      clusterId: r.cluster_id,
-      vmid: r.vmid,
-      name: r.name,
-      type: r.type,
-      status: r.status,
-      node: r.node,
-      site: r.site,
-      pool: r.pool,
-      tags: r.tags ? r.tags.split(';').filter(Boolean) : [],
-      tenant: r.tenant,
-      cpus: r.cpus,
-      cpu: r.cpu,
-      maxmem: r.maxmem,
-      mem: r.mem,
-      maxdisk: r.maxdisk,
-      uptime: r.uptime,
-      template: r.template === 1,
-      hastate: r.hastate,
-      stale,
-    };
   }
 }

@@ -255,6 +255,15 @@ export class GuestIndex {
     return { total, rows };
   }
 
+  /** The guests on one host, by VMID. */
+  onHost(clusterId: string, node: string): Row[] {
+    this.refresh();
+    return (this.byCluster.get(clusterId) ?? [])
+      .filter((r) => r.row.node === node)
+      .map((r) => r.row)
+      .sort((a, b) => a.vmid - b.vmid);
+  }
+
   /** Guests whose name contains the term (or whose vmid is it), best matches first. */
   search(term: string, limit: number): { row: Row; siteId: string }[] {
     const t = term.toLowerCase();
