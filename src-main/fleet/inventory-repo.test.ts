@@ -57,3 +57,21 @@ describe('InventoryRepo', () => {
     expect(q.guests({ query: '', sort: { field: 'vmid', dir: 'desc' } }).rows[0]!.vmid).toBe(101);
   });
 });
+
+describe('rowHash', () => {
+  it('tells changed rows from unchanged ones, whatever the field types', async () => {
+    const { rowHash } = await import('./inventory-repo');
+    const base = ['running', 0.25, 4 * 2 ** 30, ['a', 'b'], null, true];
+    expect(rowHash(base)).toBe(rowHash([...base]));
+    const variants = [
+      ['stopped', 0.25, 4 * 2 ** 30, ['a', 'b'], null, true],
+      ['running', 0.26, 4 * 2 ** 30, ['a', 'b'], null, true],
+      ['running', 0.25, 4 * 2 ** 30 + 1, ['a', 'b'], null, true],
+      ['running', 0.25, 4 * 2 ** 30, ['ab'], null, true],
+      ['running', 0.25, 4 * 2 ** 30, ['a', 'b'], 'x', true],
+      ['running', 0.25, 4 * 2 ** 30, ['a', 'b'], null, false],
+      ['running', '0.25', 4 * 2 ** 30, ['a', 'b'], null, true],
+    ];
+    for (const v of variants) expect(rowHash(v)).not.toBe(rowHash(base));
+  });
+});
