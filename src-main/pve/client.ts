@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { Authenticator, type CredentialSource } from './auth';
 import { decodeResponse, parseData, type PveEnvelope } from './envelope';
 import { PveError, SecretScrubber } from './errors';
-import { abortedError } from './limiter';
+import { sleep } from './limiter';
 import {
   aclSchema,
   clusterResourcesSchema,
@@ -199,23 +199,6 @@ function guestBase(ref: GuestRef): string {
   return apiPath`/nodes/${ref.node}/${ref.type}/${checkVmid(ref.vmid)}`;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortedError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(abortedError());
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export class PveClient {
   readonly transport: PveTransport;

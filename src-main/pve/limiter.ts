@@ -81,3 +81,22 @@ export class Limiter {
 export function abortedError(): PveError {
   return new PveError('aborted', 'Request was cancelled', { code: 'ABORT_ERR' });
 }
+
+/** Waits `ms`, or rejects with the `aborted` error as soon as `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortedError());
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(abortedError());
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -5,7 +5,7 @@
  */
 import type { CallOptions, TaskPage } from './client';
 import { PveError } from './errors';
-import { abortedError } from './limiter';
+import { abortedError, sleep } from './limiter';
 import type { TaskLogLine, TaskStatus } from './schemas';
 import { parseUpid } from './upid';
 
@@ -44,23 +44,6 @@ export interface WaitForTaskOptions {
   maxConsecutiveErrors?: number;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortedError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(abortedError());
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * PVE answers a log that has no lines yet with a single placeholder line
