@@ -35,6 +35,7 @@ export function permissionDenied(path: string, privs: readonly string[]): PveErr
   return new PveError(403, `Permission check failed (${path}, ${privs.join('|')})\n`);
 }
 
+/** pveproxy's own answer for an unknown path or method (reason phrase reproduced verbatim). */
 export function notImplemented(method: string, path: string): PveError {
   return new PveError(501, `Method '${method} ${path}' not implemented\n`);
 }

@@ -21,6 +21,7 @@ export function migrate(ctx: OpContext, g: Guest, target: string, opts: MigrateO
   if (g.type === 'qemu' && g.status === 'running' && !opts.online) throw fail("can't migrate running VM without --online");
   if (g.type === 'lxc' && g.status === 'running') {
     if (!opts.restart && !opts.online) throw fail("can't migrate running container without --online or --restart");
+    // PVE refuses online LXC migration with exactly this text (pve-container); the simulator does the same.
     if (opts.online && !opts.restart) throw fail('lxc live migration is currently not implemented');
   }
   assertGuestWritable(ctx, g);
