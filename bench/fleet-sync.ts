@@ -8,7 +8,8 @@
  * p50/p95 over 100k guests, and peak RSS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,7 +37,9 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 function startSimChild(args: string[], nodeFlags: string[] = []): Promise<{ child: ChildProcess; line: SimLine }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(ROOT, 'src-main/cli/main.ts'), 'sim', '--json', ...args], {
+    // `npm run bench` hands over the bundled CLI; run directly under tsx, the sources serve.
+    const cli = process.env.CAIRN_BENCH_CLI ? [process.env.CAIRN_BENCH_CLI] : ['--import', 'tsx', join(ROOT, 'src-main/cli/main.ts')];
+    const child = spawn(process.execPath, [...nodeFlags, ...cli, 'sim', '--json', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -71,6 +74,34 @@ function getPinned(url: string, fingerprint: string, token: string): Promise<str
     req.on('error', reject);
     req.end();
   });
+}
+
+/** `--profile`: a CPU profile of Cairn's process during the full sync only, written to bench-profiles/. */
+async function startProfiler(): Promise<{ stop: (file: string) => Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      process.stderr.write(`CPU profile of the sync: ${file}\n`);
+    },
+  };
+}
+
+/** User+system CPU seconds of another process, from /proc (NaN where there is no /proc). */
+function childCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    // utime and stime are fields 14 and 15 of stat; 12 and 13 after dropping pid and comm.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Heap in use; after a full GC when the benchmark runs with --expose-gc. */
@@ -110,9 +141,23 @@ export async function fleetSyncBench(args: string[]): Promise<void> {
     const source = app.clusterSource as PveClusterSource;
     process.stderr.write(`full sync of ${clusters.length} clusters\n`);
     const rssBeforeSync = process.resourceUsage().maxRSS / 1024;
+    const profiler = args.includes('--profile') ? await startProfiler() : null;
+    const cpu0 = process.cpuUsage();
+    const simCpu0 = childCpuSeconds(child.pid);
     const s0 = performance.now();
+    const memPeak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+    const memTimer = setInterval(() => {
+      if (!process.env.BENCH_DEBUG) return;
+      const m = process.memoryUsage();
+      for (const k of Object.keys(memPeak) as (keyof typeof memPeak)[]) memPeak[k] = Math.max(memPeak[k], Math.round(m[k] / 2 ** 20));
+    }, 20);
     const first = await app.sync.syncAll();
+    clearInterval(memTimer);
+    if (process.env.BENCH_DEBUG) process.stderr.write(`memory peaks during the sync (MB): ${JSON.stringify(memPeak)}\n`);
     const fullS = (performance.now() - s0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const simCpu = childCpuSeconds(child.pid) - simCpu0;
+    if (profiler) await profiler.stop(join(ROOT, 'bench-profiles', `fleet-sync-${Date.now()}.cpuprofile`));
     const failed = first.filter((o) => !o.ok);
     if (failed.length) process.stderr.write(`${failed.length} clusters failed: ${failed[0]?.error}\n`);
     const written = first.reduce((n, o) => n + o.written, 0);
@@ -165,6 +210,7 @@ export async function fleetSyncBench(args: string[]): Promise<void> {
 
 
     emit({ name: 'fleet.sync.full', value: fullS, unit: 's', target: '<=10', baseline: baselineS, note: `${clusters.length} clusters, ${guests} guests, ${failed.length} failed` });
+    emit({ name: 'fleet.sync.cpu', value: (cpu.user + cpu.system) / 1e6, unit: 's', note: `CPU time of Cairn's process during the full sync; the simulator's process used ${Number.isNaN(simCpu) ? 'an unknown amount' : `${simCpu.toFixed(2)} s`}` });
     emit({ name: 'fleet.sync.vs_baseline', value: fullS / baselineS, unit: 'x', target: '<=2', baseline: 1 });
     emit({ name: 'fleet.sync.requests_per_cluster', value: requests / clusters.length, unit: 'requests' });
     emit({ name: 'fleet.sync.upsert_rate', value: written / fullS, unit: 'rows/s', baseline: totalRows / baselineS });

@@ -78,7 +78,7 @@ class ClientPool {
       baseUrl: conn.url,
       fingerprint: conn.fingerprint ?? undefined,
       timeoutMs: 15_000,
-      maxConcurrent: 4,
+      maxConcurrent: 2,
       credentials: async () => ({ kind: 'token', tokenId: conn.tokenId, secret: await this.secretFor(conn.id) }),
     });
     const entry: CachedClient = { key, client, syncs: 0, version: null };

@@ -10,7 +10,7 @@ import type { RrdPoint, RrdTimeframe } from '../../src-preload/contract';
 import type { Db } from '../store/database';
 import type { ConnectionRecord } from '../store/connections-repo';
 import type { Logger } from '../util/log';
-import type { InventoryRepo } from './inventory-repo';
+import type { ApplyResult, InventoryRepo } from './inventory-repo';
 import type { ClusterSnapshot, SiteInfo } from './snapshot';
 
 export interface ClusterSource {
@@ -41,6 +41,61 @@ export interface InventorySyncOptions {
   log: Logger;
   onSynced?: (outcomes: SyncOutcome[]) => void;
   random?: () => number;
+  /**
+   * Snapshots that arrive within this window share one transaction (one
+   * commit instead of one per cluster); 0 writes each at once. Default 50 ms,
+   * nothing next to a 10 s sync interval; a full batch (64) is written at once.
+   */
+  writeWindowMs?: number;
+}
+
+interface PendingWrite {
+  clusterId: string;
+  site: SiteInfo;
+  snap: ClusterSnapshot;
+  resolve: (r: ApplyResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Groups the snapshots of clusters that finish close together into one write. */
+class WriteBatcher {
+  private queue: PendingWrite[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly repo: InventoryRepo,
+    private readonly windowMs: number,
+    private readonly maxBatch = 64,
+  ) {}
+
+  apply(clusterId: string, site: SiteInfo, snap: ClusterSnapshot): Promise<ApplyResult> {
+    if (this.windowMs <= 0) {
+      try {
+        return Promise.resolve(this.repo.apply(clusterId, site, snap));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ clusterId, site, snap, resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+    });
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const outcomes = this.repo.applyMany(batch);
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (o?.error !== undefined) w.reject(o.error);
+      else w.resolve({ written: o?.written ?? 0, deleted: o?.deleted ?? 0 });
+    });
+  }
 }
 
 export class InventorySync {
@@ -55,9 +110,13 @@ export class InventorySync {
   private readonly markFailure;
   private pending: SyncOutcome[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
+  private readonly writer: WriteBatcher;
+  /** Clusters whose snapshot is being fetched: what the concurrency cap counts (a wait for the write holds no socket). */
+  private fetching = 0;
 
   constructor(private readonly opts: InventorySyncOptions) {
     this.concurrency = opts.concurrency ?? 16;
+    this.writer = new WriteBatcher(opts.repo, opts.writeWindowMs ?? 50);
     // Every in-flight request listens on this one signal; hundreds of clusters are expected.
     setMaxListeners(0, this.abort.signal);
     this.markAttempt = opts.db.prepare(
@@ -84,6 +143,8 @@ export class InventorySync {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.timer = null;
     this.abort.abort();
+    // Snapshots already fetched are good data: store them rather than drop them.
+    this.writer.flush();
     while (this.running.size > 0) await new Promise((r) => setTimeout(r, 10));
   }
 
@@ -99,7 +160,7 @@ export class InventorySync {
     const live = new Set(conns.map((c) => c.id));
     for (const id of [...this.due.keys()]) if (!live.has(id)) this.due.delete(id);
     for (const c of conns) {
-      if (this.running.size >= this.concurrency) break;
+      if (this.fetching >= this.concurrency) break;
       if (this.running.has(c.id)) continue;
       const at = this.due.get(c.id) ?? 0;
       if (at > now) continue;
@@ -125,28 +186,44 @@ export class InventorySync {
     const conns = this.opts.connections().filter((c) => c.kind === 'pve' && (!clusterId || c.id === clusterId));
     const queue = [...conns];
     const out: SyncOutcome[] = [];
+    const finishing: Promise<void>[] = [];
     const worker = async () => {
       for (let c = queue.shift(); c; c = queue.shift()) {
         while (this.running.has(c.id)) await new Promise((r) => setTimeout(r, 5));
-        out.push(await this.syncOne(c));
+        // A worker moves on once the snapshot is in hand; its write joins the next batch.
+        let fetched!: () => void;
+        const gate = new Promise<void>((r) => (fetched = r));
+        const done = this.syncOne(c, fetched).then((o) => void out.push(o));
+        finishing.push(done);
+        await Promise.race([gate, done]);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, worker));
+    await Promise.all(finishing);
     this.opts.onSynced?.(out);
     return out;
   }
 
-  private async syncOne(conn: ConnectionRecord): Promise<SyncOutcome> {
+  private async syncOne(conn: ConnectionRecord, onFetched?: () => void): Promise<SyncOutcome> {
     this.running.add(conn.id);
     this.due.set(conn.id, Date.now() + this.jitter());
     const t0 = performance.now();
     const attemptAt = new Date().toISOString();
+    let fetching = true;
+    this.fetching++;
+    const fetchedNow = (): void => {
+      if (!fetching) return;
+      fetching = false;
+      this.fetching--;
+      onFetched?.();
+    };
     try {
       this.markAttempt.run(conn.id, attemptAt);
       const snap = await this.opts.source.snapshot(conn, this.abort.signal);
+      fetchedNow();
       if (this.stopped) return { clusterId: conn.id, ok: false, written: 0, deleted: 0, error: 'stopped', ms: 0 };
       const site = this.opts.source.siteOf(conn, snap);
-      const r = this.opts.repo.apply(conn.id, site, snap);
+      const r = await this.writer.apply(conn.id, site, snap);
       this.markSuccess.run(new Date().toISOString(), conn.id);
       return { clusterId: conn.id, ok: true, written: r.written, deleted: r.deleted, ms: performance.now() - t0 };
     } catch (err) {
@@ -161,6 +238,7 @@ export class InventorySync {
       }
       return { clusterId: conn.id, ok: false, written: 0, deleted: 0, error: message, ms: performance.now() - t0 };
     } finally {
+      fetchedNow();
       this.running.delete(conn.id);
     }
   }

@@ -184,3 +184,80 @@ describe('client methods over random bodies', () => {
     );
   });
 });
+
+const SCHEMAS = {
+  qemu: S.guestResourceSchema,
+  lxc: S.guestResourceSchema,
+  node: S.nodeResourceSchema,
+  storage: S.storageResourceSchema,
+  pool: S.poolResourceSchema,
+  sdn: S.sdnResourceSchema,
+  network: S.networkResourceSchema,
+};
+type KnownType = keyof typeof SCHEMAS;
+
+describe('the /cluster/resources fast path', () => {
+  // Values of every kind the fields can meet: right types, numeric strings, PVE booleans, nulls, junk.
+  const anyValue = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.constant(''),
+    fc.constantFrom(0, 1, 2, -1, 0.5, 1e21),
+    fc.double(),
+    fc.constantFrom('1', '0', '12', ' 7 ', '1e3', 'yes', 'off', 'true', 'running', 'qemu/100'),
+    fc.string({ maxLength: 6 }),
+    fc.boolean(),
+    fc.constant({ nested: 1 }),
+    fc.constant([1, 2]),
+  );
+  const types = Object.keys(SCHEMAS) as KnownType[];
+  const allKeys = [...new Set(types.flatMap((t) => Object.keys(SCHEMAS[t].shape)))];
+  /** A well-formed entry of each type, which the generator then damages or varies. */
+  const base = (t: string): Record<string, unknown> => ({ id: `${t}/1`, type: t, vmid: 100, node: 'pve1', storage: 'local', pool: 'p', cpu: 0.1, template: 0 });
+  /** zod writes absent optional fields as `key: undefined`; both count as absent. */
+  const defined = (o: unknown): unknown =>
+    o && typeof o === 'object' && !Array.isArray(o) ? Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) : o;
+
+  it('every known entry type has one', () => {
+    for (const t of types) expect(S.fastSpecOf(SCHEMAS[t]), t).not.toBeNull();
+  });
+
+  it('accepts and produces exactly what the zod schemas alone do', () => {
+    let fastTaken = 0;
+    let total = 0;
+    const entry = fc.record({
+      type: fc.constantFrom(...types, 'openvz', 'toString', 'constructor'),
+      changes: fc.dictionary(fc.constantFrom(...allKeys, 'extra'), anyValue, { maxKeys: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 4 }), (entries) => {
+        const input = entries.map((e) => ({ ...base(e.type), ...e.changes, type: e.type }));
+        // The reference: each entry through its own zod schema only, as before the fast path.
+        const reference = input.map((o) => (Object.hasOwn(SCHEMAS, o.type) ? SCHEMAS[o.type as KnownType] : S.otherResourceSchema).safeParse(structuredClone(o)));
+        const copy = structuredClone(input);
+        const actual = S.clusterResourcesSchema.safeParse(copy);
+        expect(actual.success).toBe(reference.every((r) => r.success));
+        if (!actual.success) return;
+        expect(actual.data.map(defined)).toEqual(reference.map((r) => defined(r.data)));
+        total += copy.length;
+        fastTaken += actual.data.filter((o, k) => o === copy[k]).length;
+      }),
+      { numRuns: 3000 },
+    );
+    // Both paths were exercised.
+    expect(fastTaken).toBeGreaterThan(total / 10);
+    expect(fastTaken).toBeLessThan(total);
+  });
+
+  it('returns well-typed entries as the same objects, normalised in place', () => {
+    const raw = [
+      { id: 'qemu/100', type: 'qemu', vmid: 100, node: 'pve1', name: 'web', cpu: 0.5, template: 0, tags: null, maxmem: '' },
+      { id: 'node/pve1', type: 'node', node: 'pve1', status: 'online', maxcpu: 96 },
+    ];
+    const out = S.clusterResourcesSchema.parse(raw);
+    expect(out[0]).toBe(raw[0]);
+    expect(out[0]).toMatchObject({ template: false, tags: undefined, maxmem: undefined });
+    // A numeric string takes the zod path and is coerced as before.
+    expect(S.clusterResourcesSchema.parse([{ id: 'qemu/101', type: 'qemu', vmid: '101', node: 'pve1' }])[0]).toMatchObject({ vmid: 101 });
+  });
+});

@@ -1,4 +1,5 @@
-import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PveError } from './errors';
 import { HttpsPveTransport, apiPath, encodeParams } from './transport';
@@ -73,6 +74,39 @@ describe('parameter encoding', () => {
     expect(srv.requests.at(-1)!.headers['accept-encoding']).toContain('gzip');
     expect(JSON.parse(res.body)).toEqual(big);
     t.close();
+    srv.setHandler((_req, r) => reply(r, 200, { data: null }));
+  });
+
+  it('decodes large gzip and deflate bodies off the main thread, the same as small ones', async () => {
+    // Random names keep the compressed size above the inline threshold (64 KB).
+    const big = { data: Array.from({ length: 6000 }, (_, i) => ({ vmid: i, name: randomBytes(12).toString('hex') })) };
+    for (const [enc, pack] of [['gzip', gzipSync], ['deflate', deflateSync]] as const) {
+      srv.setHandler((_req, res) => {
+        const buf = pack(JSON.stringify(big));
+        expect(buf.length).toBeGreaterThan(64 * 1024);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': enc, 'Content-Length': buf.length });
+        res.end(buf);
+      });
+      const t = transport();
+      expect(JSON.parse((await t.request({ method: 'GET', path: '/nodes/pve1/qemu' })).body)).toEqual(big);
+      t.close();
+    }
+    srv.setHandler((_req, r) => reply(r, 200, { data: null }));
+  });
+
+  it('a compressed body that inflates past the size limit is refused, small or large', async () => {
+    for (const size of [50_000, 40_000_000]) {
+      const bomb = gzipSync(Buffer.alloc(size, 0x20)); // 50 KB or 40 MB of spaces: tiny when compressed
+      srv.setHandler((_req, res) => {
+        res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': bomb.length });
+        res.end(bomb);
+      });
+      const t = transport({ maxResponseBytes: 10_000 });
+      const err = await rejection(t.request({ method: 'GET', path: '/version' }));
+      expect(err.kind).toBe('malformed');
+      expect(err.message).toContain('exceeds 10000 bytes');
+      t.close();
+    }
     srv.setHandler((_req, r) => reply(r, 200, { data: null }));
   });
 

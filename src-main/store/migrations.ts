@@ -140,4 +140,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'site plans and their revision history (append-only)',
     sql: SITES_MIGRATION_SQL,
   },
+  {
+    version: 7,
+    name: 'drop the unused guest-name index (the guest list sorts in memory; the index only slowed every sync)',
+    sql: 'DROP INDEX IF EXISTS fleet_guests_name;',
+  },
 ];
