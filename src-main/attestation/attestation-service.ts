@@ -120,7 +120,7 @@ export class AttestationService {
       if (query.filter === 'stale' && !stale) continue;
       rows.push(row);
     }
-    return { rows, total: guests.length, policy, staleAfterSeconds: STALE_AFTER_SECONDS };
+    return { rows: rows.slice(query.offset, query.offset + query.limit), matched: rows.length, total: guests.length, policy, staleAfterSeconds: STALE_AFTER_SECONDS };
   }
 
   detail(q: { resultId?: number | undefined; clusterId?: string | undefined; vmid?: number | undefined }): AttestationDetail {

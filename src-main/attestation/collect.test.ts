@@ -173,6 +173,11 @@ describe.skipIf(skip !== null)(`SSH evidence collection against a real sshd${ski
     expect((await call<AttestationList>('attestation:list', { filter: 'never' })).ok).toBe(true);
     const never = await call<AttestationList>('attestation:list', { filter: 'never' });
     expect(never.ok && never.value.rows).toEqual([]);
+    expect(never.ok && [never.value.matched, never.value.total]).toEqual([0, 1]);
+    // Pages: the counts stay whole while the rows are the requested slice.
+    const past = await call<AttestationList>('attestation:list', { offset: 1, limit: 10 });
+    expect(past.ok && [past.value.rows.length, past.value.matched, past.value.total]).toEqual([0, 1, 1]);
+    expect((await call<AttestationList>('attestation:list', { limit: 5000 })).ok).toBe(false);
 
     const d = await call<AttestationDetail>('attestation:detail', { clusterId: 'c1', vmid: 4242 });
     if (!d.ok) throw new Error(d.error.message);

@@ -91,6 +91,11 @@ export class FleetQueries {
    * many times a second while scrolling; a second-old view of 500 clusters'
    * sync state is exact enough for a badge.
    */
+  /** A sync batch just finished: the next page shows its outcome, not the cached second-old view. */
+  syncStatesChanged(): void {
+    this.staleCache = null;
+  }
+
   private staleByCluster(): Map<string, ClusterSync> {
     const now = this.now();
     if (this.staleCache && now - this.staleCache.at < 1000) return this.staleCache.map;

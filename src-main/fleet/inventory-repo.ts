@@ -225,6 +225,16 @@ export class InventoryRepo {
     for (const l of this.listeners) l(clusterId);
   }
 
+  /**
+   * Rows of a cluster were written by another connection to the database
+   * (the sync worker): drop what this repo remembers of them and tell the
+   * listeners.
+   */
+  changedElsewhere(clusterId: string): void {
+    this.indexes.delete(clusterId);
+    this.changed(clusterId);
+  }
+
   /** Forget the in-memory index (after a cluster is removed; its rows went with the connection). */
   forget(clusterId: string): void {
     this.indexes.delete(clusterId);

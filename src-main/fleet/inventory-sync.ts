@@ -27,6 +27,8 @@ export interface SyncOutcome {
   ok: boolean;
   written: number;
   deleted: number;
+  /** API calls the snapshot took, when the source counts them. */
+  requests?: number;
   error?: string;
   ms: number;
 }
@@ -225,7 +227,14 @@ export class InventorySync {
       const site = this.opts.source.siteOf(conn, snap);
       const r = await this.writer.apply(conn.id, site, snap);
       this.markSuccess.run(new Date().toISOString(), conn.id);
-      return { clusterId: conn.id, ok: true, written: r.written, deleted: r.deleted, ms: performance.now() - t0 };
+      return {
+        clusterId: conn.id,
+        ok: true,
+        written: r.written,
+        deleted: r.deleted,
+        ms: performance.now() - t0,
+        ...(snap.requests !== undefined ? { requests: snap.requests } : {}),
+      };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (!this.stopped) {

@@ -47,6 +47,8 @@ export interface StorageSnap {
 }
 
 export interface ClusterSnapshot {
+  /** API calls this snapshot took (for the sync's figures). */
+  requests?: number;
   name: string;
   version: string | null;
   quorate: boolean | null;

@@ -160,6 +160,9 @@ export type AttestationFilter = z.infer<typeof AttestationFilterSchema>;
 export const AttestationListQuerySchema = z.strictObject({
   query: z.string().max(200).default(''),
   filter: AttestationFilterSchema.default('all'),
+  /** A page of the matching rows, in name order (a 500-site fleet has tens of thousands). */
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1000).default(200),
 });
 export type AttestationListQuery = z.input<typeof AttestationListQuerySchema>;
 
@@ -181,7 +184,10 @@ export const AttestationRowSchema = z.strictObject({
 export type AttestationRow = z.infer<typeof AttestationRowSchema>;
 
 export const AttestationListSchema = z.strictObject({
+  /** The requested page of matching rows. */
   rows: z.array(AttestationRowSchema),
+  /** Rows matching the query and filter in all. */
+  matched: z.number().int(),
   /** Confidential guests in the fleet cache before filtering. */
   total: z.number().int(),
   policy: AttestationPolicySchema,

@@ -56,7 +56,14 @@ const rows: AttestationRow[] = [
   row(3, null),
 ];
 
-const listOf = (r: AttestationRow[], total = 3): AttestationList => ({ rows: r, total, policy, staleAfterSeconds: 86400 });
+/** One page of a matching list, as main answers it. */
+const listOf = (r: AttestationRow[], total = 3, req: { offset?: number; limit?: number } = {}): AttestationList => ({
+  rows: r.slice(req.offset ?? 0, (req.offset ?? 0) + (req.limit ?? 200)),
+  matched: r.length,
+  total,
+  policy,
+  staleAfterSeconds: 86400,
+});
 
 const detail: AttestationDetail = {
   guest: rows[1]!.guest,
@@ -78,7 +85,8 @@ beforeEach(() => {
   vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void consoleErrors.push(a));
   vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void consoleErrors.push(a));
   bridge = setupApp({
-    'attestation:list': (req) => listOf(req.filter === 'reject' ? rows.filter((r) => r.last?.verdict === 'reject') : rows.filter((r) => r.guest.name.includes(req.query))),
+    'attestation:list': (req) =>
+      listOf(req.filter === 'reject' ? rows.filter((r) => r.last?.verdict === 'reject') : rows.filter((r) => r.guest.name.includes(req.query ?? '')), 3, req),
     'attestation:detail': () => detail,
     'attestation:policy:get': () => policy,
     'attestation:policy:set': (req) => ({ ...policy, version: 3, minTcb: req.minTcb, measurements: req.measurements, allowDebug: req.allowDebug }),
@@ -98,6 +106,11 @@ afterEach(() => {
 });
 
 const main = () => screen.getByRole('main');
+/** The table once its first page of rows has arrived. */
+const loadedTable = async (first = 'conf-1') => {
+  await within(main()).findByRole('button', { name: `Evidence for ${first}` });
+  return within(main()).getByRole('table');
+};
 
 describe('attestation page', () => {
   it('explains how to get confidential guests when there are none', async () => {
@@ -111,7 +124,7 @@ describe('attestation page', () => {
 
   it('lists confidential guests with verdict, age, TCB and measurement match', async () => {
     render(App);
-    const table = await within(main()).findByRole('table');
+    const table = await loadedTable();
     const [, r1, r2, r3] = within(table).getAllByRole('row');
     expect(r1!.textContent).toContain('conf-1');
     expect(within(r1!).getByText('accepted')).toBeTruthy();
@@ -124,17 +137,30 @@ describe('attestation page', () => {
     expect(main().textContent).toMatch(/Policy v2: snp ≥ 8; 1 allowed measurement; debug refused/);
   });
 
+  it('reads a large list in pages, only what the table shows', async () => {
+    const many = Array.from({ length: 450 }, (_, i) => ({ ...rows[i % 3]!, guest: { ...rows[i % 3]!.guest, vmid: 1000 + i, name: `conf-${1000 + i}` } }));
+    bridge.handle({ 'attestation:list': (req) => listOf(many, 450, req) });
+    render(App);
+    const table = await loadedTable('conf-1000');
+    expect(table.getAttribute('aria-rowcount')).toBe('451');
+    await waitFor(() => expect(within(table).getAllByRole('row').length).toBeGreaterThan(10));
+    // A few dozen rows on screen; 450 would not be.
+    expect(within(table).getAllByRole('row').length).toBeLessThan(60);
+    expect(bridge.callsTo('attestation:list').map((r) => [r.offset, r.limit])).toEqual([[0, 200]]);
+    expect(main().textContent).toMatch(/450 confidential guests/);
+  });
+
   it('filters by verdict and searches', async () => {
     render(App);
-    await within(main()).findByRole('table');
+    await loadedTable();
     await fireEvent.click(within(main()).getByRole('button', { name: 'Rejected' }));
     await waitFor(() => expect(within(main()).getAllByRole('row')).toHaveLength(2));
-    expect(bridge.callsTo('attestation:list').at(-1)).toEqual({ query: '', filter: 'reject' });
+    expect(bridge.callsTo('attestation:list').at(-1)).toEqual({ query: '', filter: 'reject', offset: 0, limit: 200 });
     expect(within(main()).getByRole('button', { name: 'Rejected' }).getAttribute('aria-pressed')).toBe('true');
 
     await fireEvent.click(within(main()).getByRole('button', { name: 'All' }));
     await fireEvent.input(within(main()).getByLabelText('Search confidential guests'), { target: { value: 'conf-3' } });
-    await waitFor(() => expect(bridge.callsTo('attestation:list').at(-1)).toEqual({ query: 'conf-3', filter: 'all' }));
+    await waitFor(() => expect(bridge.callsTo('attestation:list').at(-1)).toEqual({ query: 'conf-3', filter: 'all', offset: 0, limit: 200 }));
     await waitFor(() => expect(within(main()).getAllByRole('row')).toHaveLength(2));
   });
 
@@ -159,7 +185,7 @@ describe('attestation page', () => {
   it('edits the policy: debug off by default, bad measurements refused, saved as a new version', async () => {
     bridge.handle({ 'attestation:list': () => listOf(rows, 3) });
     render(App);
-    await within(main()).findByRole('table');
+    await loadedTable();
     await fireEvent.click(within(main()).getByRole('button', { name: /Policy/ }));
     const dialog = await screen.findByRole('dialog', { name: 'Attestation policy' });
     const debug = within(dialog).getByLabelText(/allows debugging/) as HTMLInputElement;
@@ -182,7 +208,7 @@ describe('attestation page', () => {
 
   it('attest now: shows the host key on first contact and runs nothing until it is confirmed', async () => {
     render(App);
-    const table = await within(main()).findByRole('table');
+    const table = await loadedTable();
     await fireEvent.click(within(table).getByRole('button', { name: 'Attest now conf-1' }));
     const dialog = await screen.findByRole('dialog', { name: 'Attest conf-1' });
     await waitFor(() => expect((within(dialog).getByLabelText(/SSH key/) as HTMLSelectElement).value).toBe('ops'));
@@ -210,7 +236,7 @@ describe('attestation page', () => {
       'ssh:trustHostKey': () => fail('tls_pin_mismatch', `host now presents ${FP_OLD}`, 'fingerprint'),
     });
     render(App);
-    const table = await within(main()).findByRole('table');
+    const table = await loadedTable();
     await fireEvent.click(within(table).getByRole('button', { name: 'Attest now conf-2' }));
     const dialog = await screen.findByRole('dialog', { name: 'Attest conf-2' });
     await waitFor(() => expect((within(dialog).getByLabelText(/SSH key/) as HTMLSelectElement).value).toBe('ops'));
@@ -233,7 +259,7 @@ describe('attestation page', () => {
       'ssh:probeHostKey': (req) => ({ host: req.host, port: req.port, keyType: 'ssh-ed25519', fingerprint: FP_NEW, pin: 'match', pinnedFingerprint: FP_NEW }),
     });
     render(App);
-    const table = await within(main()).findByRole('table');
+    const table = await loadedTable();
     await fireEvent.click(within(table).getByRole('button', { name: 'Attest now conf-3' }));
     const dialog = await screen.findByRole('dialog', { name: 'Attest conf-3' });
     const pk = (await within(dialog).findByLabelText('Private key')) as HTMLTextAreaElement;
@@ -251,7 +277,7 @@ describe('attestation page', () => {
 
   it('verifies evidence files offline and shows the verdict', async () => {
     render(App);
-    await within(main()).findByRole('table');
+    await loadedTable();
     await fireEvent.click(within(main()).getByRole('button', { name: /Verify files/ }));
     const dialog = await screen.findByRole('dialog', { name: 'Verify evidence files' });
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Verify' }));
