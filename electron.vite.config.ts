@@ -9,7 +9,8 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve('src-main/electron/main.ts') },
+        // The inventory sync runs in a worker thread; its entry sits beside index.js (see sync-worker-host.ts).
+        input: { index: resolve('src-main/electron/main.ts'), 'sync-worker': resolve('src-main/app/sync-worker.ts') },
         external: ['better-sqlite3', 'keytar', 'ssh2', 'cpu-features', 'electron-updater'],
       },
     },

@@ -5,11 +5,13 @@
 import { attestationBench } from './attestation';
 import { fleetSyncBench } from './fleet-sync';
 import { ledgerBench } from './ledger';
+import { topologyBench } from './topology';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   fleet: fleetSyncBench,
   attestation: attestationBench,
   ledger: ledgerBench,
+  topology: topologyBench,
 };
 
 async function main(): Promise<void> {

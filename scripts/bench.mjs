@@ -16,7 +16,12 @@ const OUT = join(ROOT, 'out/bench');
 
 export async function runBench(args) {
   await build({
-    entryPoints: { run: join(ROOT, 'bench/run.ts'), cairn: join(ROOT, 'src-main/cli/main.ts') },
+    entryPoints: {
+      run: join(ROOT, 'bench/run.ts'),
+      cairn: join(ROOT, 'src-main/cli/main.ts'),
+      // Found beside the bundle by sync-worker-host.ts, as in the app.
+      'sync-worker': join(ROOT, 'src-main/app/sync-worker.ts'),
+    },
     outdir: OUT,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -26,7 +31,7 @@ export async function runBench(args) {
     sourcemap: true,
     logLevel: 'warning',
     // Native and optional modules load from node_modules at run time, as in the app.
-    external: ['better-sqlite3', 'keytar', 'ssh2', 'cpu-features', 'node-ssh', 'electron'],
+    external: ['better-sqlite3', 'keytar', 'ssh2', 'cpu-features', 'node-ssh', 'electron', '@playwright/test', 'playwright', 'playwright-core'],
     // Bundled CommonJS dependencies call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cairnCreateRequire } from 'node:module'; const require = __cairnCreateRequire(import.meta.url);" },
   });

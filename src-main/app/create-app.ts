@@ -8,25 +8,31 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppInfo, AppStatus } from '../../src-preload/contract';
-import { AttestationService, EMPTY_TRUST, PRODUCTION_COLLECTORS, loadTrustDir, type TrustStore } from '../attestation';
+import { AlertService, ForecastSource, type AlertSource } from '../alerts';
+import { CapacityService, loadServiceCatalogue, type HaPolicySource } from '../capacity';
+import { AttestationService, EMPTY_TRUST, PRODUCTION_COLLECTORS, STALE_AFTER_SECONDS, loadTrustDir, type TrustStore } from '../attestation';
 import { ConnectionsService, type EndpointGateway } from '../connections/connections-service';
 import { CustodyService, seedDemoCustody, verifyBundle } from '../custody';
 import { FleetQueries } from '../fleet/fleet-queries';
 import { InventoryRepo } from '../fleet/inventory-repo';
-import { InventorySync, type ClusterSource } from '../fleet/inventory-sync';
+import { InventorySync, type ClusterSource, type SyncOutcome } from '../fleet/inventory-sync';
 import { RrdService } from '../fleet/rrd-cache';
 import { createRouter, type Handlers, type Router } from '../ipc/router';
 import { loadCatalogue } from '../power';
 import { MemorySecretStore, openKeychain, type SecretStore } from '../secrets';
 import { SitesService, seedDemoSites } from '../sites';
+import { SurveyService, Transfers } from '../survey';
+import { currentOperator, TopologyService, type NetworkSource } from '../topology';
 import { CommandAllowlist, NodeSshRunner, SshService, type CommandTemplate, type SshRunner } from '../ssh';
 import { ConnectionsRepo } from '../store/connections-repo';
 import { openDatabase, type Db } from '../store/database';
 import { SettingsRepo } from '../store/settings-repo';
+import { AppException } from '../util/app-exception';
 import { EventBus } from '../util/events';
 import { createLogger, FileLogSink, Redactor, type LogSink, type Logger } from '../util/log';
 import { startDemoFleet, type DemoFleet } from './demo-fleet';
 import { PveClusterSource, PveGateway } from './pve-adapters';
+import { WorkerInventorySync, type SyncEngine } from './sync-worker-host';
 import { scrubbedGateway, scrubbedSource } from './scrub-errors';
 
 export interface AppConfig {
@@ -40,6 +46,8 @@ export interface AppConfig {
   fleet: { mode: 'demo' | 'auto'; sites?: number; seed?: number } | { mode: 'configured' };
   /** Run the periodic inventory sync (default true). */
   sync?: boolean;
+  /** Sync the real (or demo) fleet in a worker thread, as the app and browser mode do (default false: in-process). */
+  syncInWorker?: boolean;
   logSinks?: LogSink[];
   gateway?: EndpointGateway;
   clusterSource?: ClusterSource;
@@ -49,6 +57,10 @@ export interface AppConfig {
   attestation?: { collectors?: CommandTemplate[]; collectCommand?: string; nonce?: () => Uint8Array; verifyAt?: () => Date; operator?: string };
   /** The hardware catalogue file (default: the one beside the power engine, resources/hardware). */
   hardwareCatalogue?: string;
+  /** Where the topology's network view reads live networks (default: the PVE client; tests substitute one). */
+  networkSource?: NetworkSource;
+  /** Alert sources beyond the built-in ones (e.g. capacity forecasts), and timing seams for tests. */
+  alerts?: { extraSources?: AlertSource[]; minGapMs?: number; timerMs?: number };
 }
 
 export interface App {
@@ -61,7 +73,7 @@ export interface App {
   connections: ConnectionsService;
   connectionsRepo: ConnectionsRepo;
   fleet: FleetQueries;
-  sync: InventorySync;
+  sync: SyncEngine;
   /** Where snapshots come from (the PVE client unless a test supplies one). */
   clusterSource: ClusterSource;
   router: Router;
@@ -69,6 +81,10 @@ export interface App {
   ssh: SshService;
   attestation: AttestationService;
   sites: SitesService;
+  survey: SurveyService;
+  capacity: CapacityService;
+  topology: TopologyService;
+  alerts: AlertService;
   demo: DemoFleet | null;
   info(): Promise<AppInfo>;
   status(): AppStatus;
@@ -101,6 +117,9 @@ export async function createApp(config: AppConfig): Promise<App> {
   const catalogue = await loadCatalogue(readText, ...(config.hardwareCatalogue ? [config.hardwareCatalogue] : []));
   if (!catalogue.ok) log.warn('hardware catalogue not loaded', { issue: `${catalogue.issues[0]?.path}: ${catalogue.issues[0]?.message}` });
   const sites = new SitesService({ db, catalogue });
+  // Surveys work with no network at all: SQLite, photos under the data dir, the engineer key in the SecretStore.
+  const survey = new SurveyService({ db, attachmentsDir: join(config.dataDir, 'survey-attachments'), secrets, sites, catalogue });
+  const transfers = new Transfers();
   const allowlist = new CommandAllowlist([...PRODUCTION_COLLECTORS, ...(config.attestation?.collectors ?? [])]);
   const ssh = new SshService(db, secrets, config.sshRunner ?? new NodeSshRunner(allowlist), log.child('ssh'), redactor);
   // Certificates and CRLs an operator carried over (ARK/ASK when a guest supplies none); re-read per verification.
@@ -118,6 +137,50 @@ export async function createApp(config: AppConfig): Promise<App> {
     ...(config.attestation?.operator ? { operator: config.attestation.operator } : {}),
   });
 
+  // Capacity: HA policies live through the PVE client (none when a test supplies its own source).
+  const haPolicies: HaPolicySource | null = pveSource
+    ? { fetch: (clusterId, signal) => (pveSource as PveClusterSource).haPolicy(connections.get(clusterId), signal) }
+    : null;
+  const capacity = new CapacityService({
+    db,
+    catalogue: await loadServiceCatalogue().catch((err: unknown) => {
+      log.warn('service catalogue not loaded', { error: err instanceof Error ? err.message : String(err) });
+      return err instanceof Error ? err : new Error(String(err));
+    }),
+    haPolicies,
+    rrd: (clusterId, node, timeframe) => rrd.series(connections.get(clusterId), node, undefined, timeframe),
+    attestation: attestation.repo,
+    staleClusters: () => new Set(fleet.syncStates().filter((s) => s.state === 'stale' || s.state === 'error').map((s) => s.clusterId)),
+  });
+
+  const alerts = new AlertService({
+    db,
+    settings,
+    syncIntervalSeconds: () => settings.get().syncIntervalSeconds,
+    log: log.child('alerts'),
+    // Capacity forecasts refresh RRD in the background: only for a running console with the PVE client.
+    extraSources: [...(config.alerts?.extraSources ?? []), ...(pveSource && config.sync !== false ? [new ForecastSource(capacity)] : [])],
+    ...(config.alerts?.minGapMs !== undefined ? { minGapMs: config.alerts.minGapMs } : {}),
+    ...(config.alerts?.timerMs !== undefined ? { timerMs: config.alerts.timerMs } : {}),
+    onChanged: (change) => events.emit('alerts:onChanged', change),
+  });
+
+  // Without the PVE client (a test's cluster source) there is nothing to read networks live from.
+  const noLiveNetwork: NetworkSource = {
+    network: () => Promise.reject(new AppException('unreachable', 'No live network source in this configuration; showing cached pictures only')),
+  };
+  const topology = new TopologyService({
+    db,
+    sites: () => fleet.sites(),
+    syncStates: () => fleet.syncStates(),
+    attestations: () => attestation.repo.latestByGuest(),
+    attestationMaxAgeSeconds: STALE_AFTER_SECONDS,
+    network: config.networkSource ?? pveSource ?? noLiveNetwork,
+    connection: (id) => connectionsRepo.get(id),
+    operator: config.attestation?.operator ?? currentOperator(),
+    log: log.child('topology'),
+  });
+
   let runningTasks = 0;
   const status = (): AppStatus => {
     const states = fleet.syncStates();
@@ -128,19 +191,40 @@ export async function createApp(config: AppConfig): Promise<App> {
     return { online: states.length === 0 || ok > 0, clusters: { ok, stale, error, total: states.length }, runningTasks, lastSyncAt };
   };
 
-  const sync = new InventorySync({
-    db,
-    repo: inventory,
-    source,
-    connections: () => connectionsRepo.list(),
-    intervalSeconds: () => settings.get().syncIntervalSeconds,
-    log: log.child('sync'),
-    onSynced: (outcomes) => {
-      const changed = outcomes.filter((o) => o.written + o.deleted > 0).map((o) => o.clusterId);
-      if (changed.length) events.emit('fleet:onChanged', { clusterIds: changed });
-      events.emit('app:onStatus', status());
-    },
-  });
+  const onSynced = (outcomes: SyncOutcome[]): void => {
+    fleet.syncStatesChanged();
+    topology.recordSyncs(outcomes);
+    const changed = outcomes.filter((o) => o.written + o.deleted > 0).map((o) => o.clusterId);
+    if (changed.length) events.emit('fleet:onChanged', { clusterIds: changed });
+    events.emit('app:onStatus', status());
+    // Conditions may have changed with any outcome (a failure counts too); evaluations coalesce.
+    alerts.schedule();
+  };
+  // The real fleet syncs in a worker thread (its own heap limit; the main thread stays free for the
+  // console); tests that inject a ClusterSource sync in-process.
+  const workerSync =
+    config.syncInWorker && pveSource
+      ? new WorkerInventorySync({
+          dbFile: join(config.dataDir, 'cairn.db'),
+          intervalSeconds: () => settings.get().syncIntervalSeconds,
+          secretFor: (id) => connections.secretFor(id),
+          sites: () => demo?.siteOf ?? new Map(),
+          log: log.child('sync'),
+          onSynced,
+          onChanged: (ids) => ids.forEach((id) => inventory.changedElsewhere(id)),
+        })
+      : null;
+  const sync: SyncEngine =
+    workerSync ??
+    new InventorySync({
+      db,
+      repo: inventory,
+      source,
+      connections: () => connectionsRepo.list(),
+      intervalSeconds: () => settings.get().syncIntervalSeconds,
+      log: log.child('sync'),
+      onSynced,
+    });
 
   const hasReal = connectionsRepo.list().some((c) => c.kind === 'pve' && !c.simulated);
   if (config.fleet.mode === 'demo' || (config.fleet.mode === 'auto' && !hasReal)) {
@@ -177,6 +261,8 @@ export async function createApp(config: AppConfig): Promise<App> {
       if (req.syncIntervalSeconds !== undefined) patch.syncIntervalSeconds = req.syncIntervalSeconds;
       const next = settings.update(patch);
       events.emit('settings:onChanged', next);
+      // Staleness is measured in sync intervals.
+      if (patch.syncIntervalSeconds !== undefined) alerts.schedule();
       return next;
     },
     'connections:list': () => connections.list(),
@@ -190,7 +276,9 @@ export async function createApp(config: AppConfig): Promise<App> {
     'connections:remove': async (req) => {
       await connections.remove(req.id);
       inventory.forget(req.id);
+      workerSync?.forget(req.id);
       events.emit('fleet:onChanged', { clusterIds: [req.id] });
+      alerts.schedule();
       return { removed: true as const };
     },
     'connections:repin': (req) => connections.repin(req.id, req.fingerprint),
@@ -246,11 +334,52 @@ export async function createApp(config: AppConfig): Promise<App> {
     'sites:save': (req) => sites.save(req),
     'sites:catalogue': () => sites.catalogue(),
     'sites:applyPreset': (req) => sites.applyPreset(req),
+    'survey:list': () => survey.list(),
+    'survey:get': (req) => survey.get(req.id),
+    'survey:save': (req) => survey.save(req),
+    'survey:upload': (req) => transfers.upload(req),
+    'survey:attach': (req) => survey.attach(req, transfers.take(req.uploadId)),
+    'survey:detach': (req) => survey.detach(req),
+    'survey:sign': (req) => survey.sign(req),
+    'survey:linkPlan': (req) => survey.linkPlan(req),
+    'survey:export': async (req) => {
+      const r = await survey.exportBundle(req.id, req.engineer);
+      return transfers.offer(r.fileName, 'application/vnd.cairn.survey+json', r.bytes);
+    },
+    'survey:import': (req) => survey.importBundle(transfers.take(req.uploadId), { trustedFingerprint: req.trustedFingerprint }),
+    'survey:merge': (req) => survey.merge(req.id),
+    'survey:resolve': (req) => survey.resolve(req),
+    'survey:report': async (req) => {
+      const r = await survey.report(req.id, req.format);
+      return { ...transfers.offer(r.fileName, r.mediaType, r.bytes), pages: r.pages };
+    },
+    'survey:download': (req) => transfers.chunk(req.downloadId, req.index),
+    'capacity:overview': (req) => capacity.overview(req.settings),
+    'capacity:pool': (req) => capacity.pool(req.clusterId, req.settings),
+    'capacity:history': (req) => capacity.history(req),
+    'capacity:whatIf': (req) => capacity.whatIf(req),
+    'capacity:place': (req) => capacity.place(req),
+    'capacity:sizePool': (req) => capacity.sizePool(req),
+    'capacity:catalogue': () => capacity.catalogue(),
     'custody:exportPdf': (req) => custody.exportPdf({ kind: req.scope, id: req.id }),
+    'topology:fleet': (req) => topology.fleet(req.expanded),
+    'topology:site': (req) => topology.siteGraph(req.siteId),
+    'topology:host': (req) => topology.hostGraph(req.clusterId, req.node),
+    'topology:network': (req) => topology.networkGraph(req.siteId, req.refresh),
+    'topology:saveLayout': (req) => topology.saveLayout(req.view, req.positions),
+    'topology:resetLayout': (req) => topology.resetLayout(req.view),
+    'alerts:list': (req) => alerts.list(req),
+    'alerts:acknowledge': (req) => alerts.acknowledge(req.id, req.note),
+    'alerts:events': (req) => alerts.events(req.id).map(({ seq, at, type, severity, value, actor, note }) => ({ seq, at, type, severity, value, actor, note })),
+    'alerts:thresholds': () => alerts.thresholds(),
+    'alerts:setThresholds': (req) => alerts.setThresholds(req),
   };
 
   const router = createRouter(handlers, log.child('ipc'));
-  if (config.sync !== false) sync.start();
+  if (config.sync !== false) {
+    sync.start();
+    alerts.start();
+  }
   log.info('cairn started', { version: config.version, transport: config.transport, dataDir: config.dataDir, demo: demo !== null });
 
   return {
@@ -270,11 +399,16 @@ export async function createApp(config: AppConfig): Promise<App> {
     ssh,
     attestation,
     sites,
+    survey,
+    capacity,
+    alerts,
+    topology,
     demo,
     info,
     status,
     close: async () => {
       await sync.stop();
+      await alerts.stop();
       pveSource?.close();
       await demo?.close();
       db.close();

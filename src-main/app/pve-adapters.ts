@@ -19,7 +19,9 @@ import {
   type PveClient,
   type PveError,
 } from '../pve';
+import type { RawHaPolicy } from '../capacity';
 import type { ConnectionRecord } from '../store/connections-repo';
+import type { ClusterNetwork, NetworkSource, RawGuestNet } from '../topology';
 import { AppException } from '../util/app-exception';
 import type { Logger } from '../util/log';
 
@@ -133,7 +135,7 @@ export class PveGateway implements EndpointGateway {
  * per-node /nodes/{node}/status calls (12 more on a Pool X-Large) would add
  * nothing the views show.
  */
-export class PveClusterSource implements ClusterSource {
+export class PveClusterSource implements ClusterSource, NetworkSource {
   private readonly pool: ClientPool;
   /** Requests made, for the benchmark's requests-per-cluster figure. */
   requests = 0;
@@ -215,7 +217,7 @@ export class PveClusterSource implements ClusterSource {
       const quorum = ha.find((h) => h.type === 'quorum');
       const quorate = clusterEntry?.quorate ?? quorum?.quorate ?? null;
       const name = clusterEntry?.name ?? conn.name;
-      return { name, version, quorate, nodes, guests, storage };
+      return { name, version, quorate, nodes, guests, storage, requests: withVersion ? 4 : 3 };
     } catch (err) {
       throw toAppException(err, conn.name);
     }
@@ -246,6 +248,115 @@ export class PveClusterSource implements ClusterSource {
         netin: s.netin ?? null,
         netout: s.netout ?? null,
       }));
+    } catch (err) {
+      throw toAppException(err, conn.name);
+    }
+  }
+
+  /**
+   * The network picture of a cluster for the topology map: every online
+   * node's interfaces, SDN zones and vnets, and each guest's `netN` lines.
+   * Guest configs cost one call per guest (PVE has no bulk config read), so
+   * this runs on demand, never in the sync loop; parts that fail are listed
+   * as problems and the rest is kept.
+   */
+  async network(conn: ConnectionRecord, signal: AbortSignal): Promise<ClusterNetwork> {
+    const { client } = this.pool.get(conn);
+    const o = { signal };
+    const problems: string[] = [];
+    const why = (err: unknown): string => toAppException(err, conn.name).message;
+    let resources;
+    try {
+      resources = await client.clusterResources(undefined, o);
+    } catch (err) {
+      throw toAppException(err, conn.name);
+    }
+    const nodeNames = resources.filter(isNodeResource).map((r) => ({ node: r.node, online: r.status === 'online' }));
+    const [nodes, zones, vnets] = await Promise.all([
+      Promise.all(
+        nodeNames.map(async ({ node, online }) => {
+          if (!online) return { node, interfaces: null, error: `${node} is offline` };
+          try {
+            const list = await client.nodeNetwork(node, undefined, o);
+            return {
+              node,
+              error: null,
+              interfaces: list.map((i) => ({
+                iface: i.iface,
+                type: String(i.type),
+                active: i.active ?? null,
+                bridgePorts: i.bridge_ports ?? null,
+                vlanAware: i.bridge_vlan_aware ?? null,
+                slaves: i.slaves ?? null,
+                vlanId: i['vlan-id'] ?? null,
+                vlanRawDevice: i['vlan-raw-device'] ?? null,
+                cidr: i.cidr ?? null,
+                comments: i.comments?.trim() || null,
+              })),
+            };
+          } catch (err) {
+            return { node, interfaces: null, error: why(err) };
+          }
+        }),
+      ),
+      client.sdnZones(undefined, o).then(
+        (zs) => zs.map((z) => ({ zone: z.zone, type: String(z.type), bridge: z.bridge ?? null, tag: z.tag ?? null })),
+        (err: unknown) => {
+          problems.push(`SDN zones not readable: ${why(err)}`);
+          return null;
+        },
+      ),
+      client.sdnVnets(undefined, o).then(
+        (vs) => vs.map((v) => ({ vnet: v.vnet, zone: v.zone ?? null, tag: v.tag ?? null, alias: v.alias ?? null })),
+        (err: unknown) => {
+          problems.push(`SDN vnets not readable: ${why(err)}`);
+          return null;
+        },
+      ),
+    ]);
+    const online = new Set(nodeNames.filter((n) => n.online).map((n) => n.node));
+    const guests: RawGuestNet[] = [];
+    let failed = 0;
+    let firstError = '';
+    const todo = resources.filter(isGuestResource).filter((g) => !g.template);
+    // The client's limiter queues these; batches only bound the promises alive at once.
+    for (let i = 0; i < todo.length; i += 64) {
+      await Promise.all(
+        todo.slice(i, i + 64).map(async (g) => {
+          if (!online.has(g.node)) {
+            failed++;
+            firstError ||= `${g.node} is offline`;
+            return;
+          }
+          try {
+            const config = await client.guestConfig({ node: g.node, vmid: g.vmid, type: g.type }, undefined, o);
+            const net: Record<string, string> = {};
+            for (const [k, v] of Object.entries(config)) if (/^net\d+$/.test(k) && typeof v === 'string') net[k] = v;
+            guests.push({ vmid: g.vmid, type: g.type, node: g.node, name: g.name ?? `${g.type === 'lxc' ? 'CT' : 'VM'} ${g.vmid}`, status: g.status ?? 'unknown', net });
+          } catch (err) {
+            if (signal.aborted) throw toAppException(err, conn.name);
+            failed++;
+            firstError ||= why(err);
+          }
+        }),
+      );
+    }
+    if (failed) problems.push(`${failed} guest config${failed === 1 ? '' : 's'} not readable (${firstError})`);
+    guests.sort((a, b) => a.vmid - b.vmid);
+    return { nodes, zones, vnets, guests, problems };
+  }
+
+  /**
+   * The pool's HA placement policy for capacity planning: 9.x rules, or 8.x
+   * groups with each resource's group (groups alone do not say which guests
+   * they bind). Raw, as the cluster answers; the capacity engine normalises it.
+   */
+  async haPolicy(conn: ConnectionRecord, signal: AbortSignal): Promise<RawHaPolicy> {
+    const { client } = this.pool.get(conn);
+    try {
+      const placement = await client.haPlacement({ signal });
+      if (placement.model === 'rules') return { model: 'rules', rules: placement.rules };
+      return { model: 'groups', groups: placement.groups, resources: await client.haResources(undefined, { signal }) };
     } catch (err) {
       throw toAppException(err, conn.name);
     }

@@ -7,8 +7,11 @@ import { createApp, type App } from '../app/create-app';
 import { defaultDataDir } from '../app/paths';
 import { VERSION } from '../app/version';
 import { readFile } from 'node:fs/promises';
+import { runAlertsCli } from '../alerts';
 import { runAttestCli } from '../attestation/cli';
+import { runCapacityCli } from '../capacity';
 import { runCustodyCli } from '../custody/cli';
+import { runSurveyCli } from '../survey/cli';
 import { runLedgerCli } from '../ledger/cli';
 import { runPowerCli } from '../power/cli';
 import { runSimCli } from '../sim';
@@ -47,6 +50,10 @@ commands:
   attest show (--report FILE | --quote FILE) [--json]
                                   verify AMD SEV-SNP reports and Intel TDX quotes offline
                                   against pinned vendor roots (see \`cairn attest --help\`)
+  survey verify FILE [--trusted FINGERPRINT] [--json]
+  survey export --id ID --out FILE | import FILE | report (--id ID | --bundle FILE) --out FILE.pdf
+                                  site surveys: signed bundles (USB hand-over), three-way merge on
+                                  import, site-readiness report (see \`cairn survey --help\`)
   custody verify-bundle FILE [--vkey VKEY] [--json]
                                   verify a chain-of-custody export bundle offline: signatures,
                                   inclusion proofs, checkpoint, order, completeness and every
@@ -55,6 +62,12 @@ commands:
              [--voltage-type line-to-line|line-to-neutral] [--power-factor F] [--json]
   power heat --watts W [--json]
   power plan FILE.json [--json]   evaluate a site plan: budgets, A/B failover, UPS, heat (exit 1 on violations)
+  capacity headroom|what-if|place|size-pool|catalogue [--json]
+                                  N+1 headroom per pool, host/site loss what-if, placement
+                                  advice, pool sizing (see \`cairn capacity --help\`)
+  alerts list [--state active|open|acknowledged|resolved|all] [--severity S] [--json]
+  alerts ack --id N [--note TEXT]
+                                  the alerts the console stored (see \`cairn alerts --help\`)
   sim [--sites N] [--seed S] [--port P] [--json]
                                   run the simulated Proxmox VE fleet until killed
 
@@ -83,6 +96,22 @@ async function withApp<T>(flags: Record<string, unknown>, fn: (app: App) => Prom
   }
 }
 
+/** The capacity service over a data directory's fleet cache, or (--demo) over the simulated fleet synced once. */
+async function withCapacity<T>(flags: Record<string, unknown>, fn: (s: App['capacity']) => Promise<T>): Promise<T> {
+  if (!flags.demo) return withApp(flags, (app) => fn(app.capacity));
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(resolve(tmpdir(), 'cairn-capacity-'));
+  const app = await createApp({ dataDir: dir, version: VERSION, transport: 'cli', secrets: 'ephemeral', fleet: { mode: 'demo' }, sync: false, logSinks: [] });
+  try {
+    await app.sync.syncAll();
+    return await fn(app.capacity);
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -100,6 +129,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (cmd === 'attest') return await runAttestCli(rest, { stdout: io.stdout, stderr: io.stderr });
     if (cmd === 'power') return await runPowerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     if (cmd === 'custody') return await runCustodyCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
+    if (cmd === 'alerts') return await runAlertsCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
+    if (cmd === 'capacity') return await runCapacityCli(rest, { stdout: io.stdout, stderr: io.stderr, withService: (flags, fn) => withCapacity(flags, fn) });
+    if (cmd === 'survey') return await runSurveyCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
     if (cmd === 'ledger') return await runLedgerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     io.stderr(`cairn: unknown command "${cmd}"\n\n${HELP}`);
     return 2;

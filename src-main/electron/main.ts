@@ -96,6 +96,7 @@ async function start(): Promise<void> {
     transport: 'electron',
     secrets: ephemeral ? 'ephemeral' : 'keychain',
     fleet: { mode: 'auto' },
+    syncInWorker: true,
   });
   const router = services.router;
   ipcMain.handle(IPC_INVOKE, async (event: IpcMainInvokeEvent, channel: unknown, payload: unknown) => {

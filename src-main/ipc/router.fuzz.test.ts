@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { AppErrorSchema, CHANNEL_NAMES, channels, WS_PATH, type Channel, type Result } from '../../src-preload/contract';
+import { AppErrorSchema, CHANNEL_NAMES, channels, emptySurvey, WS_PATH, type Channel, type Result } from '../../src-preload/contract';
 import { createApp, type App } from '../app/create-app';
 import type { EndpointGateway } from '../connections/connections-service';
 import type { ClusterSource } from '../fleet/inventory-sync';
@@ -103,7 +103,47 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
     'sites:save': { plan: { schema: 'cairn-site-plan/v1', name: 'fuzz site', racks: [{ id: 'r1', model: 'conteg-ri7-42-60-100', devices: [] }] } },
     'sites:catalogue': {},
     'sites:applyPreset': { id: 'no-such-site', size: 'small' },
+    'survey:list': {},
+    'survey:get': { id: 'no-such-survey' },
+    'survey:save': { data: emptySurvey('fuzz survey'), autosave: true },
+    'survey:upload': { index: 0, data: 'AAAA' },
+    'survey:attach': { id: 'no-such-survey', uploadId: 'up-none', fileName: 'rack.jpg', caption: 'front' },
+    'survey:detach': { id: 'no-such-survey', sha256: 'a'.repeat(64) },
+    'survey:sign': { id: 'no-such-survey', engineer: 'Fuzz Engineer' },
+    'survey:linkPlan': { id: 'no-such-survey' },
+    'survey:export': { id: 'no-such-survey' },
+    'survey:import': { uploadId: 'up-none' },
+    'survey:merge': { id: 'no-such-survey' },
+    'survey:resolve': { mergeId: 'merge-none', decisions: [{ path: '$.site.name', choice: 'theirs' }] },
+    'survey:report': { id: 'no-such-survey', format: 'json' },
+    'survey:download': { downloadId: 'down-none', index: 0 },
+    'capacity:overview': { settings: { cpuOvercommit: 4, memCeiling: 0.9 } },
+    'capacity:pool': { clusterId: knownId },
+    'capacity:history': { clusterId: knownId, node: 'pve1', timeframe: 'month', threshold: 0.8 },
+    'capacity:whatIf': { lose: { kind: 'host', clusterId: knownId, node: 'pve1' } },
+    'capacity:place': { size: 'medium', tenant: 'acme', confidential: true, ha: true },
+    'capacity:sizePool': { demand: [{ size: 'medium', count: 40 }, { size: 'large', count: 10 }] },
+    'capacity:catalogue': {},
     'custody:exportPdf': { scope: 'appliance', id: 'apl-none' },
+    'topology:fleet': { expanded: ['central'] },
+    'topology:site': { siteId: 'site:lab' },
+    'topology:host': { clusterId: knownId, node: 'pve1' },
+    'topology:network': { siteId: 'site:lab', refresh: true },
+    'topology:saveLayout': { view: 'fleet', positions: { 'region:central': { x: 10, y: -20.5 } } },
+    'topology:resetLayout': { view: 'fleet' },
+    'alerts:list': { state: 'active', severity: 'critical', query: 'pve', offset: 0, limit: 50 },
+    'alerts:acknowledge': { id: 1, note: 'looking into it' },
+    'alerts:events': { id: 1 },
+    'alerts:thresholds': {},
+    'alerts:setThresholds': {
+      cpu: { warning: 85, critical: 95 },
+      memory: { warning: 85, critical: 95 },
+      storage: { warning: 80, critical: 90 },
+      clearMargin: 5,
+      syncFailures: { warning: 3, critical: 10 },
+      staleIntervals: { warning: 3, critical: 30 },
+      forecastDays: { warning: 30, critical: 7 },
+    },
   };
 }
 

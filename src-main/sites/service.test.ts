@@ -81,6 +81,21 @@ describe('sites service', () => {
     expect(thrown(() => sites.save({ id: 'edge-2', expectedRevision: 1, plan })).code).toBe('conflict');
   });
 
+  it('refuses moving a device onto another, and accepts a move to free U or removal (the rack editor)', () => {
+    const plan = structuredClone(sites.get('edge-2').plan);
+    const host2 = plan.racks[0]!.devices.findIndex((d) => d.id === 'edge-2-r1-host-2');
+    plan.racks[0]!.devices[host2]!.position = 1;
+    const e = thrown(() => sites.save({ id: 'edge-2', expectedRevision: 1, plan }));
+    expect(e).toMatchObject({ code: 'conflict', field: `$.racks[0].devices[${host2}].position`, details: { refusal: 'overlap' } });
+    expect(e.message).toContain('overlaps "edge-2-r1-host-1"');
+    plan.racks[0]!.devices[host2]!.position = 20;
+    expect(sites.save({ id: 'edge-2', expectedRevision: 1, plan }).report!.devices.find((d) => d.id === 'edge-2-r1-host-2')?.position).toBe(20);
+    plan.racks[0]!.devices.splice(host2, 1);
+    const removed = sites.save({ id: 'edge-2', expectedRevision: 2, plan });
+    expect(removed.plan.racks[0]!.devices.map((d) => d.id)).not.toContain('edge-2-r1-host-2');
+    expect(removed.site.revision).toBe(3);
+  });
+
   it('refuses a device that makes the rack overweight, saying by how much', () => {
     const plan = structuredClone(sites.get('edge-2').plan);
     plan.racks[0]!.devices.push({ id: 'heavy', ref: 'pool-host-epyc-9254', position: 10, face: 'front', power: [], weightKg: 700 });

@@ -2,10 +2,13 @@
  * Numbered schema migrations. Append only: a released migration is never
  * edited, a change is a new number.
  */
+import { ALERTS_MIGRATION_SQL } from '../alerts/schema';
 import { ATTESTATION_MIGRATION_SQL } from '../attestation/attestation-schema';
 import { CUSTODY_MIGRATION_SQL } from '../custody/schema';
 import { LEDGER_MIGRATION_SQL } from '../ledger/merkle-log';
 import { SITES_MIGRATION_SQL } from '../sites/schema';
+import { SURVEY_MIGRATION_SQL } from '../survey/schema';
+import { TOPOLOGY_MIGRATION_SQL } from '../topology/schema';
 
 export interface Migration {
   version: number;
@@ -144,5 +147,20 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     name: 'drop the unused guest-name index (the guest list sorts in memory; the index only slowed every sync)',
     sql: 'DROP INDEX IF EXISTS fleet_guests_name;',
+  },
+  {
+    version: 8,
+    name: 'alerts: current state (one unresolved alert per key) and append-only event history',
+    sql: ALERTS_MIGRATION_SQL,
+  },
+  {
+    version: 9,
+    name: 'topology: cached network pictures per cluster, map layouts per operator',
+    sql: TOPOLOGY_MIGRATION_SQL,
+  },
+  {
+    version: 10,
+    name: 'site surveys: content-addressed revisions, signatures (append-only), photos by SHA-256, open merges',
+    sql: SURVEY_MIGRATION_SQL,
   },
 ];

@@ -67,3 +67,16 @@ describe('SettingsRepo', () => {
     expect(repo.get().theme).toBe('light');
   });
 });
+
+describe('domain sections (readJson / writeJson)', () => {
+  it('round-trips a JSON value under its own key, leaves the app settings alone, and refuses their keys', () => {
+    const { db, repo } = fresh();
+    expect(repo.readJson('alerts.thresholds')).toBeNull();
+    repo.writeJson('alerts.thresholds', { cpu: { warning: 70, critical: 80 } });
+    expect(repo.readJson('alerts.thresholds')).toEqual({ cpu: { warning: 70, critical: 80 } });
+    expect(repo.get()).toEqual(DEFAULT_SETTINGS);
+    expect(() => repo.writeJson('theme', 'dark')).toThrow(/app settings/);
+    put(db, 'alerts.thresholds', '{oops');
+    expect(repo.readJson('alerts.thresholds')).toBeNull();
+  });
+});

@@ -32,6 +32,26 @@ export class SettingsRepo {
     return parsed.success ? parsed.data : DEFAULT_SETTINGS;
   }
 
+  /**
+   * A domain's own settings section (e.g. alert thresholds) as one JSON value
+   * under its key; the owning domain validates it. Kept out of `Settings` so
+   * each domain's schema stays with the domain. Null when unset or not JSON.
+   */
+  readJson(key: string): unknown {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    if (!row) return null;
+    try {
+      return JSON.parse(row.value) as unknown;
+    } catch {
+      return null;
+    }
+  }
+
+  writeJson(key: string, value: unknown): void {
+    if (Object.hasOwn(DEFAULT_SETTINGS, key)) throw new Error(`settings key ${key} belongs to the app settings; use update()`);
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
+  }
+
   update(patch: Partial<Settings>): Settings {
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     const next = SettingsSchema.parse({ ...this.get(), ...defined });

@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       ? { mode: 'configured' }
       : { mode: flags.demo ? 'demo' : 'auto', sites: (flags['demo-sites'] as number | undefined) ?? 12, seed: (flags.seed as number | undefined) ?? 1 },
     sync: !flags['no-sync'],
+    syncInWorker: true,
   });
   const server = await startWebServer({ router: app.router, events: app.events, log: app.log.child('web'), rendererDir, port });
   process.stdout.write(`Cairn console: ${server.url}\n`);

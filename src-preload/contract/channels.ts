@@ -28,9 +28,13 @@ import {
   SiteRowSchema,
   ThemeSchema,
 } from './dto';
+import { alertsChannels, alertsEvents } from './alerts';
 import { attestationChannels } from './attestation';
+import { capacityChannels } from './capacity';
 import { custodyChannels } from './custody';
 import { sitesChannels } from './sites';
+import { surveyChannels } from './survey';
+import { topologyChannels } from './topology';
 
 const Id = z.string().min(1).max(200);
 
@@ -73,12 +77,17 @@ export const channels = {
   ...attestationChannels,
   ...custodyChannels,
   ...sitesChannels,
+  ...capacityChannels,
+  ...alertsChannels,
+  ...topologyChannels,
+  ...surveyChannels,
 } as const;
 
 export const events = {
   'app:onStatus': AppStatusSchema,
   'fleet:onChanged': z.strictObject({ clusterIds: z.array(z.string()) }),
   'settings:onChanged': SettingsSchema,
+  ...alertsEvents,
 } as const;
 
 export type Channels = typeof channels;

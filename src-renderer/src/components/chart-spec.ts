@@ -10,6 +10,8 @@ export interface ChartSeries {
   /** Palette slot 1..4 (CSS variables --chart-1..4). */
   color?: 1 | 2 | 3 | 4;
   area?: boolean;
+  /** A dashed line (trends, forecasts, thresholds). */
+  dashed?: boolean;
 }
 
 export interface ChartSpec {
@@ -112,7 +114,7 @@ export function buildOption(spec: ChartSpec, colors: ChartColors): Record<string
       showSymbol: false,
       sampling: 'lttb',
       connectNulls: false,
-      lineStyle: { width: 1.5 },
+      lineStyle: { width: 1.5, ...(s.dashed ? { type: 'dashed' } : {}) },
       ...(s.color ? { itemStyle: { color: colors.series[s.color - 1] } } : {}),
       ...(s.area ? { areaStyle: { opacity: 0.12 } } : {}),
     })),

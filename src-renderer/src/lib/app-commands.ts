@@ -37,8 +37,24 @@ export function appCommands(): Command[] {
     keywords: 'virtual machines containers VMs CTs list',
     run: () => router.navigate(route('guests')),
   });
+  pages.push({
+    id: 'go:alerts',
+    label: 'Alerts',
+    group: 'Go to',
+    icon: 'bell',
+    keywords: 'alarms notifications warnings critical acknowledge thresholds',
+    run: () => router.navigate(route('alerts')),
+  });
   return [
     ...pages,
+    {
+      id: 'capacity:catalogue',
+      label: 'Service catalogue',
+      group: 'Go to',
+      icon: 'capacity',
+      keywords: 'pool sizes vm sizes small medium large x-large edge host spec',
+      run: () => router.navigate(route('capacity', { tab: 'catalogue' })),
+    },
     { id: 'search:open', label: 'Search the fleet…', group: 'Search', icon: 'search', shortcut: `${MOD}Shift+F`, keywords: 'find site host guest vmid', run: () => ui.openSearch() },
     { id: 'fleet:sync', label: 'Sync all clusters now', group: 'Fleet', icon: 'refresh', keywords: 'refresh inventory', run: syncAll },
     {

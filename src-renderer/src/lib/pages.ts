@@ -2,6 +2,7 @@
  * Every page of the console: its route id, label, sidebar area and icon.
  * The sidebar, the command palette and the router all read this one list.
  */
+import type { AlertFilterState } from '../../../src-preload/contract';
 import type { IconName } from '../components/icons';
 
 export interface RouteParams {
@@ -10,14 +11,19 @@ export interface RouteParams {
   site: { siteId: string };
   host: { clusterId: string; node: string; vmid?: number };
   topology: Record<string, never>;
-  capacity: Record<string, never>;
+  capacity: { tab?: CapacityTab };
   operations: Record<string, never>;
   attestation: Record<string, never>;
   custody: Record<string, never>;
   'sites-power': Record<string, never>;
   audit: Record<string, never>;
   settings: { dialog?: 'add-connection' };
+  /** Fleet-wide alerts (reached from the status bar and the palette, not the sidebar). */
+  alerts: { state?: AlertFilterState };
 }
+
+/** The views of the Capacity page (the catalogue is reachable from the command palette). */
+export type CapacityTab = 'overview' | 'what-if' | 'advisor' | 'sizing' | 'catalogue';
 
 export type PageId = keyof RouteParams;
 export type Route<P extends PageId = PageId> = { [K in P]: { page: K; params: RouteParams[K] } }[P];
@@ -51,6 +57,7 @@ export function areaOf(page: PageId): AreaId {
     case 'guests':
     case 'site':
     case 'host':
+    case 'alerts':
       return 'fleet';
     default:
       return page;
@@ -69,6 +76,8 @@ export function routeTitle(r: Route): string {
       return `Site ${r.params.siteId.replace(/^site:/, '')}`;
     case 'host':
       return `Host ${r.params.node}`;
+    case 'alerts':
+      return 'Alerts';
     default:
       return AREAS.find((a) => a.id === r.page)?.label ?? r.page;
   }

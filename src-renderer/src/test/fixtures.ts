@@ -19,6 +19,7 @@ import type {
   SiteDetail,
   SiteRow,
 } from '../../../src-preload/contract';
+import { alertsState } from '../features/alerts/alerts.svelte';
 import { appState } from '../lib/app-state.svelte';
 import { commands } from '../lib/commands.svelte';
 import { router } from '../lib/router.svelte';
@@ -226,6 +227,16 @@ export const searchHits: SearchHit[] = [
   { kind: 'guest', label: 'db-primary', detail: 'VM 102 · pve1 · fra-edge-1', siteId: 'site:fra-edge-1', clusterId: 'c1', node: 'pve1', vmid: 102 },
 ];
 
+export const alertThresholds = {
+  cpu: { warning: 85, critical: 95 },
+  memory: { warning: 85, critical: 95 },
+  storage: { warning: 80, critical: 90 },
+  clearMargin: 5,
+  syncFailures: { warning: 3, critical: 10 },
+  staleIntervals: { warning: 3, critical: 30 },
+  forecastDays: { warning: 30, critical: 7 },
+};
+
 /** Handlers for every channel, answering with the fixtures above. */
 export function defaultHandlers(opts: { guestTotal?: number } = {}): Handlers {
   const total = opts.guestTotal ?? 500;
@@ -264,6 +275,8 @@ export function defaultHandlers(opts: { guestTotal?: number } = {}): Handlers {
     'fleet:rrd': () => rrd,
     'fleet:syncState': () => syncStates,
     'fleet:syncNow': () => ({ started: 3 }),
+    'alerts:list': () => ({ total: 0, rows: [], counts: { open: 0, acknowledged: 0, critical: 0, warning: 0, openCritical: 0 } }),
+    'alerts:thresholds': () => alertThresholds,
   };
 }
 
@@ -273,6 +286,7 @@ export function setupApp(overrides: Handlers = {}, opts: { guestTotal?: number }
   theme.reset();
   toasts.reset();
   appState.reset();
+  alertsState.reset();
   ui.closeAll();
   commands.reset();
   document.documentElement.removeAttribute('data-theme');

@@ -44,6 +44,52 @@ export function planWithDevice(plan: SitePlanDto, rackId: string, device: Catalo
   return next;
 }
 
+/** Cords to the rack's first A and first B feed (for a device that draws IT load), or none. */
+function cordsFor(plan: SitePlanDto, rackId: string): { feed: string }[] {
+  return ['A', 'B']
+    .map((side) => plan.feeds.find((f) => f.rack === rackId && f.side === side))
+    .filter((f) => f !== undefined)
+    .map((f) => ({ feed: f.id }));
+}
+
+/**
+ * The plan with a device moved to `position` on `face` of `rackId`. Moving
+ * into another rack re-cords it to that rack's feeds (a cord cannot reach
+ * another rack's PDU), keeping its cord count where the rack has the feeds.
+ */
+export function planWithMove(plan: SitePlanDto, deviceId: string, rackId: string, face: Face, position: number | null): SitePlanDto {
+  const next = structuredClone(plan);
+  const from = next.racks.find((r) => r.devices.some((d) => d.id === deviceId));
+  const to = next.racks.find((r) => r.id === rackId);
+  if (!from) throw new Error(`No device "${deviceId}" in this plan`);
+  if (!to) throw new Error(`No rack "${rackId}" in this plan`);
+  const index = from.devices.findIndex((d) => d.id === deviceId);
+  const device = from.devices[index] as PlanDeviceDto;
+  const moved: PlanDeviceDto = { ...device, position, face };
+  if (from === to) {
+    from.devices[index] = moved;
+    return next;
+  }
+  from.devices.splice(index, 1);
+  if (device.power.length > 0) moved.power = cordsFor(next, rackId).slice(0, Math.max(1, device.power.length));
+  to.devices.push(moved);
+  // A PDU that moves leaves the feeds of its old rack without a PDU rather than pointing across racks.
+  next.feeds = next.feeds.map((f) => (f.pdu === deviceId ? Object.fromEntries(Object.entries(f).filter(([k]) => k !== 'pdu')) : f)) as SitePlanDto['feeds'];
+  return next;
+}
+
+/** The plan without a device, and without the references to it (a feed's PDU, the UPS's module list). */
+export function planWithoutDevice(plan: SitePlanDto, deviceId: string): SitePlanDto {
+  const next = structuredClone(plan);
+  const rack = next.racks.find((r) => r.devices.some((d) => d.id === deviceId));
+  if (!rack) throw new Error(`No device "${deviceId}" in this plan`);
+  rack.devices = rack.devices.filter((d) => d.id !== deviceId);
+  next.feeds = next.feeds.map((f) => (f.pdu === deviceId ? Object.fromEntries(Object.entries(f).filter(([k]) => k !== 'pdu')) : f)) as SitePlanDto['feeds'];
+  const ups = (next as { ups?: { devices?: string[] } }).ups;
+  if (ups?.devices) ups.devices = ups.devices.filter((d) => d !== deviceId);
+  return next;
+}
+
 export class SitesModel {
   readonly list = new Resource<SiteSummary[]>(() => api().call('sites:list', {}));
   readonly catalogue = new Resource<CatalogueDto>(() => api().call('sites:catalogue', {}));
@@ -62,6 +108,7 @@ export class SitesModel {
 
   select(id: string): void {
     this.selectedId = id;
+    this.selectedDevice = null;
     this.editError = null;
     this.detail.data = null;
     void this.detail.load();
@@ -77,6 +124,38 @@ export class SitesModel {
     const spec = this.deviceSpec(ref);
     if (!d || !spec) return false;
     return this.run(() => api().call('sites:save', { id: d.site.id, expectedRevision: d.site.revision, plan: planWithDevice(d.plan, rackId, spec, position, face) }));
+  }
+
+  /** The device picked in an elevation (for the move and remove controls). */
+  selectedDevice = $state<string | null>(null);
+
+  /** Move a device to a U (and face, and rack). Resolves true when saved; a refusal keeps the plan and says why. */
+  async moveDevice(deviceId: string, rackId: string, face: Face, position: number | null): Promise<boolean> {
+    const d = this.detail.data;
+    if (!d) return false;
+    let plan: SitePlanDto;
+    try {
+      plan = planWithMove(d.plan, deviceId, rackId, face, position);
+    } catch (err) {
+      this.editError = errorMessage(err);
+      return false;
+    }
+    return this.run(() => api().call('sites:save', { id: d.site.id, expectedRevision: d.site.revision, plan }));
+  }
+
+  async removeDevice(deviceId: string): Promise<boolean> {
+    const d = this.detail.data;
+    if (!d) return false;
+    let plan: SitePlanDto;
+    try {
+      plan = planWithoutDevice(d.plan, deviceId);
+    } catch (err) {
+      this.editError = errorMessage(err);
+      return false;
+    }
+    const ok = await this.run(() => api().call('sites:save', { id: d.site.id, expectedRevision: d.site.revision, plan }));
+    if (ok && this.selectedDevice === deviceId) this.selectedDevice = null;
+    return ok;
   }
 
   async applyPreset(size: PresetSize): Promise<boolean> {

@@ -14,7 +14,7 @@ import { router } from '../../lib/router.svelte';
 import { fail, type FakeBridge } from '../../test/fake-bridge';
 import { setupApp } from '../../test/fixtures';
 import { DEVICE_MIME } from './drop-target';
-import { planWithDevice } from './sites.svelte';
+import { planWithDevice, planWithMove, planWithoutDevice } from './sites.svelte';
 
 const catalogue: CatalogueDto = {
   devices: [
@@ -297,5 +297,79 @@ describe('planWithDevice', () => {
     const next = planWithDevice(detail.plan, 'r1', catalogue.devices[3]!, 5, 'rear');
     expect(next.racks[0]!.devices.at(-1)).toEqual({ id: 'r1-pdu-0u-1', ref: 'pdu-0u', position: null, face: 'rear', power: [] });
     expect(detail.plan.racks[0]!.devices).toHaveLength(5);
+  });
+});
+
+describe('moving and removing placed devices', () => {
+  const sentDevices = (i = 0) => (bridge.callsTo('sites:save')[i]!.plan as SiteDetailResult['plan']).racks[0]!.devices;
+
+  it('removes a focused device with the Delete key', async () => {
+    render(App);
+    const front = await elevation('front');
+    const h2 = front.querySelector('[data-device="h2"]') as SVGGElement;
+    expect(h2.getAttribute('role')).toBe('button');
+    await fireEvent.keyDown(h2, { key: 'Delete' });
+    await waitFor(() => expect(bridge.callsTo('sites:save')).toHaveLength(1));
+    expect(sentDevices().map((d) => d.id)).toEqual(['h1', 'tor', 'half', 'pdu-a']);
+    expect(bridge.callsTo('sites:save')[0]!.expectedRevision).toBe(3);
+    await waitFor(() => expect(document.querySelector('svg[data-face="front"] [data-device="h2"]')).toBeNull());
+  });
+
+  it('moves a device up one U with the arrow key, and half a U with Shift', async () => {
+    render(App);
+    const front = await elevation('front');
+    await fireEvent.keyDown(front.querySelector('[data-device="h2"]')!, { key: 'ArrowUp' });
+    await waitFor(() => expect(bridge.callsTo('sites:save')).toHaveLength(1));
+    expect(sentDevices().find((d) => d.id === 'h2')).toMatchObject({ position: 4, face: 'front' });
+    await fireEvent.keyDown(document.querySelector('svg[data-face="front"] [data-device="h2"]')!, { key: 'ArrowDown', shiftKey: true });
+    await waitFor(() => expect(bridge.callsTo('sites:save')).toHaveLength(2));
+    expect(sentDevices(1).find((d) => d.id === 'h2')!.position).toBe(3.5);
+  });
+
+  it('selects a device, moves it with the form, removes it with the button, and shows a refusal with its reason', async () => {
+    const reason = 'Cannot place "h2" in rack Edge rack: U1–U2 (full depth) overlaps "h1" by 2 U';
+    render(App);
+    const front = await elevation('front');
+    await fireEvent.click(front.querySelector('[data-device="h2"]')!);
+    const form = await screen.findByRole('form', { name: 'Selected device' });
+    expect(front.querySelector('[data-device="h2"]')!.getAttribute('aria-pressed')).toBe('true');
+    await fireEvent.input(within(form).getByLabelText('Lowest U'), { target: { value: '8' } });
+    await fireEvent.change(within(form).getByLabelText('Face'), { target: { value: 'rear' } });
+    await fireEvent.click(within(form).getByRole('button', { name: 'Move' }));
+    await waitFor(() => expect(bridge.callsTo('sites:save')).toHaveLength(1));
+    expect(sentDevices().find((d) => d.id === 'h2')).toMatchObject({ position: 8, face: 'rear', power: [{ feed: 'fa' }, { feed: 'fb' }] });
+
+    bridge.handle({ 'sites:save': () => fail('conflict', reason, '$.racks[0].devices[1].position') });
+    await fireEvent.input(within(form).getByLabelText('Lowest U'), { target: { value: '1' } });
+    await fireEvent.click(within(form).getByRole('button', { name: 'Move' }));
+    expect((await screen.findByText(reason)).closest('[role="alert"]')).toBeTruthy();
+
+    bridge.handle({ 'sites:save': (req) => ({ ...detail, site: { ...detail.site, revision: 5 }, plan: req.plan as SiteDetailResult['plan'] }) });
+    await fireEvent.click(within(form).getByRole('button', { name: /Remove/ }));
+    await waitFor(() => expect(bridge.callsTo('sites:save')).toHaveLength(3));
+    expect(sentDevices(2).map((d) => d.id)).not.toContain('h2');
+    await waitFor(() => expect(screen.queryByRole('form', { name: 'Selected device' })).toBeNull());
+    expect(bridge.contractViolations).toEqual([]);
+  });
+});
+
+describe('planWithMove and planWithoutDevice', () => {
+  const twoRacks = (): SiteDetailResult['plan'] => {
+    const p = structuredClone(detail.plan);
+    p.racks.push({ id: 'r2', name: 'Second', model: 'rack-12', devices: [] });
+    p.feeds.push({ id: 'r2-a', rack: 'r2', side: 'A', phase: 'single', voltage: 230, amperage: 16 });
+    p.feeds[0] = { ...p.feeds[0]!, pdu: 'pdu-a' };
+    return p;
+  };
+  it('moves a device into another rack and re-cords it to that rack’s feeds', () => {
+    const next = planWithMove(twoRacks(), 'h1', 'r2', 'front', 6);
+    expect(next.racks[0]!.devices.map((d) => d.id)).not.toContain('h1');
+    expect(next.racks[1]!.devices).toEqual([{ id: 'h1', ref: 'host-2u', position: 6, face: 'front', power: [{ feed: 'r2-a' }] }]);
+  });
+  it('removes a device and the references to it', () => {
+    const next = planWithoutDevice(twoRacks(), 'pdu-a');
+    expect(next.racks[0]!.devices.map((d) => d.id)).toEqual(['h1', 'h2', 'tor', 'half']);
+    expect(next.feeds[0]).not.toHaveProperty('pdu');
+    expect(() => planWithoutDevice(next, 'pdu-a')).toThrow(/No device/);
   });
 });
