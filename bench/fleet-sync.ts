@@ -103,6 +103,14 @@ function childCpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** With BENCH_DEBUG: where the memory goes, step by step. */
+function debugMem(step: string): void {
+  if (!process.env.BENCH_DEBUG) return;
+  const m = process.memoryUsage();
+  const mb = (x: number) => Math.round(x / 2 ** 20);
+  process.stderr.write(`${step}: rss ${mb(m.rss)} MB (peak ${mb(process.resourceUsage().maxRSS * 1024)}), heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB\n`);
+}
+
 /** Heap in use; after a full GC when the benchmark runs with --expose-gc. */
 function liveHeapMb(): number {
   globalThis.gc?.();
@@ -121,7 +129,8 @@ export async function fleetSyncBench(args: string[]): Promise<void> {
   try {
     const tokenSecret = line.token.slice(line.token.lastIndexOf('=') + 1);
     const tokenId = line.token.slice('PVEAPIToken='.length, line.token.lastIndexOf('='));
-    const index = JSON.parse(await getPinned(`${line.url}/cairn-sim/v1/clusters`, line.fingerprint, line.token)) as { data: SimClusterInfo[] };
+    debugMem('simulator started');
+  const index = JSON.parse(await getPinned(`${line.url}/cairn-sim/v1/clusters`, line.fingerprint, line.token)) as { data: SimClusterInfo[] };
     const clusters = index.data;
 
     // Cairn: the composition root with 500 configured connections, synced through the real client.
@@ -136,9 +145,11 @@ export async function fleetSyncBench(args: string[]): Promise<void> {
       // As the app runs it: the sync in its worker thread (the worker's memory counts in this process's RSS).
       syncInWorker: true,
     });
+    debugMem('app created');
     for (const c of clusters) {
       await app.connections.add({ name: c.name, kind: 'pve', url: c.url, fingerprint: c.fingerprint, tokenId, secret: tokenSecret, site: c.site });
     }
+    debugMem('connections added');
     process.stderr.write(`full sync of ${clusters.length} clusters\n`);
     const rssBeforeSync = process.resourceUsage().maxRSS / 1024;
     const profiler = args.includes('--profile') ? await startProfiler() : null;

@@ -2,16 +2,13 @@
  * `npm run bench [name…]`: runs the named benchmarks (all by default) and
  * prints their figures as JSON lines on stdout; progress goes to stderr.
  */
-import { attestationBench } from './attestation';
-import { fleetSyncBench } from './fleet-sync';
-import { ledgerBench } from './ledger';
-import { topologyBench } from './topology';
 
+// Each benchmark's code is loaded only when it runs, so one's dependencies never weigh on another's memory figures.
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
-  fleet: fleetSyncBench,
-  attestation: attestationBench,
-  ledger: ledgerBench,
-  topology: topologyBench,
+  fleet: async (args) => (await import('./fleet-sync')).fleetSyncBench(args),
+  attestation: async (args) => (await import('./attestation')).attestationBench(args),
+  ledger: async (args) => (await import('./ledger')).ledgerBench(args),
+  topology: async (args) => (await import('./topology')).topologyBench(args),
 };
 
 async function main(): Promise<void> {

@@ -84,7 +84,7 @@ export class WorkerInventorySync implements SyncEngine {
     const w = new Worker(entry.code, {
       eval: entry.eval,
       workerData: data,
-      resourceLimits: { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 512, ...this.opts.resourceLimits },
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256, ...this.opts.resourceLimits },
       name: 'cairn-inventory-sync',
     });
     w.unref();

@@ -326,6 +326,7 @@ export class GuestIndex {
   private readonly orders = new Map<SortField, Int32Array>();
   private loaded = false;
   private readonly dirty = new Set<string>();
+  private bitmap = new Uint8Array(0);
 
   constructor(private readonly db: Db) {}
 
@@ -338,7 +339,9 @@ export class GuestIndex {
     if (this.loaded && this.dirty.size === 0) return;
     const old = this.cols;
     const oldRanges = this.ranges;
-    const next = new Columns(this.loaded ? old.n : 1024);
+    // Sized up front (a count is cheap): growing by doubling would leave the old arrays as garbage.
+    const expected = (this.db.prepare('SELECT COUNT(*) AS n FROM fleet_guests').get() as { n: number }).n;
+    const next = new Columns(expected);
     const ranges = new Map<string, { from: number; count: number }>();
     const append = (rows: Iterable<RawRow>): void => {
       for (const r of rows) {
@@ -434,7 +437,10 @@ export class GuestIndex {
     let matches: Uint8Array | null = null;
     let total = n;
     if (pred) {
-      matches = new Uint8Array(n);
+      // One bitmap reused by every query: 100 KB per keystroke would otherwise pile up outside the heap.
+      if (this.bitmap.length < n) this.bitmap = new Uint8Array(n);
+      matches = this.bitmap;
+      matches.fill(0, 0, n);
       total = 0;
       for (let i = 0; i < n; i++) {
         if (pred(i)) {
