@@ -8,7 +8,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   fleet: async (args) => (await import('./fleet-sync')).fleetSyncBench(args),
   attestation: async (args) => (await import('./attestation')).attestationBench(args),
   ledger: async (args) => (await import('./ledger')).ledgerBench(args),
-  topology: async (args) => (await import('./topology')).topologyBench(args),
+  topology: async () => (await import('./topology')).topologyBench(),
 };
 
 async function main(): Promise<void> {

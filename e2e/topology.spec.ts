@@ -60,6 +60,17 @@ test('fleet → site → host, breadcrumb back, network view, search-to-focus', 
   await settle(page);
   await screenshot(page, 'topology-03-site');
 
+  // What if this site lost its first host: the capacity engine's answer drawn on the map.
+  await page.getByLabel('What if we lose').selectOption({ label: `host ${siteName}-pve1` });
+  await page.getByRole('button', { name: 'Simulate' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /restarted/ })).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator('.svelte-flow__node.wi-lost')).toHaveCount(1);
+  await expect(page.locator('.svelte-flow__node[class*="wi-"]').nth(1)).toBeAttached();
+  await settle(page);
+  await screenshot(page, 'topology-03b-site-what-if');
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await expect(page.locator('.svelte-flow__node.wi-lost')).toHaveCount(0);
+
   // …and into a host.
   const host = mapNode(page, new RegExp(`^${siteName}-pve1$`));
   await mapReady(page);

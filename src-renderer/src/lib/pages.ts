@@ -10,7 +10,8 @@ export interface RouteParams {
   guests: { query?: string };
   site: { siteId: string };
   host: { clusterId: string; node: string; vmid?: number };
-  topology: Record<string, never>;
+  /** Optionally open a site's map with a capacity what-if drawn on it. */
+  topology: { siteId?: string; lose?: { kind: 'host'; clusterId: string; node: string } | { kind: 'site'; siteId: string } };
   capacity: { tab?: CapacityTab };
   operations: Record<string, never>;
   attestation: Record<string, never>;

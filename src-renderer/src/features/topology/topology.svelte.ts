@@ -6,7 +6,7 @@
  * the router, so node components reach it without context.
  */
 import type { Edge, Node } from '@xyflow/svelte';
-import type { TopoGraph, TopoNode, TopoPosition, TopoSearchEntry, TopoTarget } from '../../../../src-preload/contract';
+import type { TopoGraph, TopoNode, TopoPosition, TopoSearchEntry, TopoTarget, WhatIfRequest, WhatIfResult } from '../../../../src-preload/contract';
 import { api } from '../../lib/api';
 import { LayoutEngine } from './layout-engine';
 import type { LayoutResult } from './layout';
@@ -63,6 +63,49 @@ export function toFlow(g: TopoGraph, laid: LayoutResult, saved: Record<string, T
   return { nodes, edges };
 }
 
+/** What a guest's what-if outcome is called on the map. */
+const OUTCOME_TEXT: Record<WhatIfResult['outcomes'][number]['outcome'], string> = {
+  restarted: 'HA restarts it on',
+  recoverable: 'restore would fit on',
+  'does-not-fit': 'does not fit anywhere',
+  unrecoverable: 'nothing can take it',
+  down: 'not HA: stays down',
+};
+
+/**
+ * The capacity engine's what-if drawn on the map: the lost hosts crossed
+ * out, each displaced guest marked with its outcome (and a dashed edge to
+ * the host that would take it), receiving hosts outlined with what they
+ * gain. Nodes outside the scenario are left as they are.
+ */
+export function overlayWhatIf(flow: { nodes: MapNode[]; edges: MapEdge[] }, r: WhatIfResult | null): { nodes: MapNode[]; edges: MapEdge[] } {
+  if (!r) return flow;
+  const hosts = new Map(r.hosts.map((h) => [`host:${h.clusterId}/${h.node}`, h]));
+  const guests = new Map(r.outcomes.map((o) => [`guest:${o.clusterId}/${o.vmid}`, o]));
+  const present = new Set(flow.nodes.map((n) => n.id));
+  const nodes = flow.nodes.map((n) => {
+    const h = hosts.get(n.id);
+    const o = guests.get(n.id);
+    if (h && (h.lost || h.received > 0)) {
+      const note = h.lost ? 'lost in this what-if' : `what-if: +${h.received} guest${h.received === 1 ? '' : 's'}`;
+      return { ...n, class: `${n.class} ${h.lost ? 'wi-lost' : 'wi-receives'}`, data: { node: { ...n.data.node, detail: `${note} · ${n.data.node.detail}` } } };
+    }
+    if (o) {
+      const text = o.to ? `${OUTCOME_TEXT[o.outcome]} ${o.to.node}` : OUTCOME_TEXT[o.outcome];
+      return { ...n, class: `${n.class} wi-${o.outcome}`, data: { node: { ...n.data.node, detail: text, title: `${n.data.node.title ? `${n.data.node.title} · ` : ''}what-if: ${text}` } } };
+    }
+    return n;
+  });
+  const edges = [...flow.edges];
+  for (const o of r.outcomes) {
+    const from = `guest:${o.clusterId}/${o.vmid}`;
+    const to = o.to ? `host:${o.to.clusterId}/${o.to.node}` : null;
+    if (!to || !present.has(from) || !present.has(to)) continue;
+    edges.push({ id: `whatif:${from}`, source: from, target: to, class: `edge-whatif wi-${o.outcome}`, selectable: false, focusable: false, data: { title: OUTCOME_TEXT[o.outcome] }, ariaLabel: `${o.name} ${OUTCOME_TEXT[o.outcome]} ${o.to?.node ?? ''}` });
+  }
+  return { nodes, edges };
+}
+
 /**
  * Keeps the previous object for every node or edge that did not change, so
  * a refresh every sync (statuses of a few guests out of a thousand) makes
@@ -93,6 +136,7 @@ function sameNode(a: MapNode, b: MapNode): boolean {
     a.height === b.height &&
     a.selected === b.selected &&
     a.parentId === b.parentId &&
+    a.class === b.class &&
     x.status === y.status &&
     x.label === y.label &&
     x.detail === y.detail &&
@@ -133,6 +177,10 @@ export class TopologyState {
   focuser: ((id: string) => Promise<unknown>) | null = null;
   /** Set by the map: fits the whole graph after a level change. */
   fitter: (() => Promise<unknown>) | null = null;
+  /** A capacity what-if drawn over the site map (cleared when the view changes). */
+  whatIf = $state.raw<WhatIfResult | null>(null);
+  whatIfError = $state.raw<unknown>(null);
+  simulating = $state(false);
 
   #seq = 0;
   #engine: LayoutEngine | null = null;
@@ -174,7 +222,7 @@ export class TopologyState {
       this.layoutMs = Math.round(performance.now() - t0);
       this.#laid = laid;
       this.graph = g;
-      const flow = toFlow(g, laid, g.layout, this.selected);
+      const flow = overlayWhatIf(toFlow(g, laid, g.layout, this.selected), this.whatIf);
       this.nodes = reuseUnchanged(this.nodes, flow.nodes, sameNode);
       this.edges = reuseUnchanged(this.edges, flow.edges, sameEdge);
       this.error = null;
@@ -195,6 +243,8 @@ export class TopologyState {
     this.flushSave();
     this.target = target;
     this.selected = null;
+    this.whatIf = null;
+    this.whatIfError = null;
     this.graph = null;
     this.nodes = [];
     this.edges = [];
@@ -205,6 +255,35 @@ export class TopologyState {
     this.flushSave();
     this.expanded = this.expanded.includes(region) ? this.expanded.filter((r) => r !== region) : [...this.expanded, region];
     void this.load({ fit: true });
+  }
+
+  /** Ask the capacity engine what losing a host or the site would do, and draw it on this map. */
+  async simulate(lose: WhatIfRequest['lose']): Promise<void> {
+    this.simulating = true;
+    this.whatIfError = null;
+    try {
+      this.whatIf = await api().call('capacity:whatIf', { lose });
+      this.redraw();
+    } catch (err) {
+      this.whatIfError = err;
+    } finally {
+      this.simulating = false;
+    }
+  }
+
+  clearWhatIf(): void {
+    this.whatIf = null;
+    this.whatIfError = null;
+    this.redraw();
+  }
+
+  /** Nodes and edges again from the graph in hand (no fetch, no layout). */
+  private redraw(): void {
+    const g = this.graph;
+    if (!g || !this.#laid) return;
+    const flow = overlayWhatIf(toFlow(g, this.#laid, g.layout, this.selected), this.whatIf);
+    this.nodes = reuseUnchanged(this.nodes, flow.nodes, sameNode);
+    this.edges = reuseUnchanged(this.edges, flow.edges, sameEdge);
   }
 
   /** Matches at this level, best first: label prefix, then label substring, then detail. */
@@ -298,6 +377,9 @@ export class TopologyState {
     this.fitting = false;
     this.error = null;
     this.selected = null;
+    this.whatIf = null;
+    this.whatIfError = null;
+    this.simulating = false;
     this.layoutMs = 0;
     this.focuser = null;
     this.fitter = null;

@@ -12,7 +12,8 @@ import { router } from '../../lib/router.svelte';
 import { gridColumns, layoutGraph, NODE_SIZE } from './layout';
 import { LayoutEngine, shapeKey } from './layout-engine';
 import TopologyPage from './TopologyPage.svelte';
-import { topology } from './topology.svelte';
+import { overlayWhatIf, topology, type MapEdge, type MapNode } from './topology.svelte';
+import type { WhatIfResult } from '../../../../src-preload/contract';
 
 const n = (over: Partial<TopoNode> & Pick<TopoNode, 'id' | 'kind' | 'label'>): TopoNode => ({
   detail: '',
@@ -268,6 +269,72 @@ describe('topology page', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(node('central')).toBeTruthy());
     expect(bridge.contractViolations).toEqual([]);
+  });
+});
+
+const whatIf = (over: Partial<WhatIfResult> = {}): WhatIfResult => ({
+  scenario: 'Lose host pve1 (fra-pve, fra-edge-1)',
+  kind: 'host',
+  settings: { cpuOvercommit: 4, memCeiling: 0.9 },
+  outcomes: [
+    { clusterId: 'c1', vmid: 100, name: 'db-primary', tenant: null, vcpu: 4, mem: 8 * 2 ** 30, ha: true, confidential: true, from: 'pve1', outcome: 'restarted', to: { clusterId: 'c1', pool: 'fra-pve', node: 'pve2' }, reason: 'HA restarts it on pve2', warnings: [] },
+    { clusterId: 'c1', vmid: 101, name: 'scratch', tenant: null, vcpu: 2, mem: 2 ** 30, ha: false, confidential: false, from: 'pve1', outcome: 'down', to: null, reason: 'not HA-managed', warnings: [] },
+  ],
+  hosts: [
+    { clusterId: 'c1', node: 'pve1', lost: true, vcpuBefore: 6, vcpuAfter: 0, vcpuLimit: 384, memBefore: 9, memAfter: 0, memLimit: 100, received: 0 },
+    { clusterId: 'c1', node: 'pve2', lost: false, vcpuBefore: 2, vcpuAfter: 6, vcpuLimit: 384, memBefore: 1, memAfter: 9, memLimit: 100, received: 1 },
+  ],
+  counts: { restarted: 1, doesNotFit: 0, down: 1, recoverable: 0, unrecoverable: 0 },
+  rules: [],
+  exact: true,
+  notes: [],
+  ...over,
+});
+
+describe('what-if on the map', () => {
+  const flow = (): { nodes: MapNode[]; edges: MapEdge[] } => {
+    const mk = (id: string, kind: TopoNode['kind'], label: string): MapNode => ({ id, type: 'entity', position: { x: 0, y: 0 }, data: { node: n({ id, kind, label, detail: 'd' }) }, class: 'st-up' });
+    return {
+      nodes: [mk('host:c1/pve1', 'host', 'pve1'), mk('host:c1/pve2', 'host', 'pve2'), mk('guest:c1/100', 'guest', 'db-primary'), mk('guest:c1/101', 'guest', 'scratch'), mk('guest:c1/102', 'guest', 'other')],
+      edges: [],
+    };
+  };
+
+  it('marks lost and receiving hosts, each displaced guest by outcome, and links moved guests to their new host', () => {
+    const before = flow();
+    const out = overlayWhatIf(before, whatIf());
+    const byId = new Map(out.nodes.map((x) => [x.id, x]));
+    expect(byId.get('host:c1/pve1')!.class).toContain('wi-lost');
+    expect(byId.get('host:c1/pve2')!.class).toContain('wi-receives');
+    expect(byId.get('host:c1/pve2')!.data.node.detail).toMatch(/\+1 guest/);
+    expect(byId.get('guest:c1/100')!.class).toContain('wi-restarted');
+    expect(byId.get('guest:c1/100')!.data.node.detail).toBe('HA restarts it on pve2');
+    expect(byId.get('guest:c1/101')!.class).toContain('wi-down');
+    // Untouched nodes stay the same objects (no re-render).
+    expect(byId.get('guest:c1/102')).toBe(before.nodes[4]);
+    expect(out.edges.map((e) => [e.source, e.target])).toEqual([['guest:c1/100', 'host:c1/pve2']]);
+    expect(overlayWhatIf(before, null)).toBe(before);
+  });
+
+  it('simulates from the site map and clears again', async () => {
+    bridge.handle({
+      'topology:site': (req) => {
+        const g = siteGraph(req.siteId);
+        return { ...g, nodes: [...g.nodes, n({ id: 'host:c1/pve2', kind: 'host', label: 'pve2' })] };
+      },
+      'capacity:whatIf': () => whatIf(),
+    });
+    render(TopologyPage, { props: { siteId: 'site:fra', lose: { kind: 'host', clusterId: 'c1', node: 'pve1' } } });
+    expect(await screen.findByText(/1 restarted/)).toBeTruthy();
+    expect(bridge.callsTo('capacity:whatIf').at(-1)).toEqual({ lose: { kind: 'host', clusterId: 'c1', node: 'pve1' } });
+    await waitFor(() => expect(node('db-primary').className).toContain('wi-restarted'));
+    expect(node('pve1').className).toContain('wi-lost');
+    // The whole site from the picker.
+    await fireEvent.change(screen.getByLabelText('What if we lose'), { target: { value: '' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Simulate' }));
+    await waitFor(() => expect(bridge.callsTo('capacity:whatIf').at(-1)).toEqual({ lose: { kind: 'site', siteId: 'site:fra' } }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Clear' }));
+    await waitFor(() => expect(node('db-primary').className).not.toContain('wi-'));
   });
 });
 
