@@ -9,6 +9,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   attestation: async (args) => (await import('./attestation')).attestationBench(args),
   ledger: async (args) => (await import('./ledger')).ledgerBench(args),
   topology: async () => (await import('./topology')).topologyBench(),
+  operations: async (args) => (await import('./operations')).operationsBench(args),
 };
 
 async function main(): Promise<void> {

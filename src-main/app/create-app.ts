@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppInfo, AppStatus } from '../../src-preload/contract';
 import { AlertService, ForecastSource, type AlertSource } from '../alerts';
-import { CapacityService, loadServiceCatalogue, type HaPolicySource } from '../capacity';
+import { CapacityService, loadServiceCatalogue, NO_QUOTAS, type HaPolicySource, type QuotaSource } from '../capacity';
 import { AttestationService, EMPTY_TRUST, PRODUCTION_COLLECTORS, STALE_AFTER_SECONDS, loadTrustDir, type TrustStore } from '../attestation';
 import { ConnectionsService, type EndpointGateway } from '../connections/connections-service';
 import { CustodyService, seedDemoCustody, verifyBundle } from '../custody';
@@ -19,6 +19,7 @@ import { InventorySync, type ClusterSource, type SyncOutcome } from '../fleet/in
 import { RrdService } from '../fleet/rrd-cache';
 import { createRouter, type Handlers, type Router } from '../ipc/router';
 import { loadCatalogue } from '../power';
+import { ScmpConnector, ScmpSync, type ScmpEndpoint } from '../scmp';
 import { MemorySecretStore, openKeychain, type SecretStore } from '../secrets';
 import { SitesService, seedDemoSites } from '../sites';
 import { SurveyService, Transfers } from '../survey';
@@ -27,11 +28,27 @@ import { CommandAllowlist, NodeSshRunner, SshService, type CommandTemplate, type
 import { ConnectionsRepo } from '../store/connections-repo';
 import { openDatabase, type Db } from '../store/database';
 import { SettingsRepo } from '../store/settings-repo';
+import {
+  authorize,
+  createGatekeeper,
+  createOrchestrationGatekeeper,
+  enforce,
+  FLEET_TARGET,
+  roleDtos,
+  TenancyQuotaSource,
+  TenancyService,
+  type Gatekeeper,
+  type OrchestrationDecision,
+  type Target,
+} from '../tenancy';
 import { AppException } from '../util/app-exception';
 import { EventBus } from '../util/events';
 import { createLogger, FileLogSink, Redactor, type LogSink, type Logger } from '../util/log';
 import { startDemoFleet, type DemoFleet } from './demo-fleet';
+import { createOperationEngine } from './operations-wiring';
+import { toDto, toSummary, type Decision, type OperationEngine } from '../orchestration';
 import { PveClusterSource, PveGateway } from './pve-adapters';
+import { centralSnapshot } from './scmp-tenancy';
 import { WorkerInventorySync, type SyncEngine } from './sync-worker-host';
 import { scrubbedGateway, scrubbedSource } from './scrub-errors';
 
@@ -85,6 +102,12 @@ export interface App {
   capacity: CapacityService;
   topology: TopologyService;
   alerts: AlertService;
+  /** What was pulled from the SCMP (plain data) and the outbox; idle without an SCMP. */
+  scmp: ScmpSync;
+  operations: OperationEngine;
+  tenancy: TenancyService;
+  /** The authorisation/quota port acting modules (orchestration) ask before any PVE call. */
+  gatekeeper: Gatekeeper;
   demo: DemoFleet | null;
   info(): Promise<AppInfo>;
   status(): AppStatus;
@@ -102,7 +125,13 @@ export async function createApp(config: AppConfig): Promise<App> {
   const demoSecrets = new MemorySecretStore();
   const settings = new SettingsRepo(db);
   const connectionsRepo = new ConnectionsRepo(db);
-  const gateway = scrubbedGateway(config.gateway ?? new PveGateway(log.child('pve')), redactor);
+  const baseGateway = config.gateway ?? new PveGateway(log.child('pve'));
+  // SCMP connections are tested by the SCMP connector (bound below); everything else by the PVE gateway.
+  let scmpTest: EndpointGateway['test'] | null = null;
+  const gateway = scrubbedGateway(
+    { probe: (url) => baseGateway.probe(url), test: (conn, secret) => (conn.kind === 'scmp' && scmpTest && !config.gateway ? scmpTest(conn, secret) : baseGateway.test(conn, secret)) },
+    redactor,
+  );
   const connections = new ConnectionsService(connectionsRepo, secrets, demoSecrets, gateway, redactor, log.child('connections'));
   let demo: DemoFleet | null = null;
   const pveSource = config.clusterSource
@@ -113,6 +142,54 @@ export async function createApp(config: AppConfig): Promise<App> {
   const fleet = new FleetQueries(db, () => settings.get().syncIntervalSeconds, Date.now, inventory);
   const rrd = new RrdService(db, source);
   const custody = new CustodyService({ db, secrets });
+
+  // SCMP (optional): the registry's one `scmp` connection. Without it the sync stays idle and Cairn works locally.
+  const scmpEndpoint = (): ScmpEndpoint | null => {
+    const c = connectionsRepo.list().find((r) => r.kind === 'scmp');
+    return c ? { id: c.id, name: c.name, url: c.url, fingerprint: c.fingerprint, tokenId: c.tokenId } : null;
+  };
+  let lastCentralImport: string | null = null;
+  // Tenancy is built after the demo decision, further down.
+  let tenancyRef: TenancyService | null = null;
+  const scmp = new ScmpSync({
+    db,
+    endpoint: scmpEndpoint,
+    token: (id) => connections.secretFor(id),
+    outboxDir: join(config.dataDir, 'scmp-outbox'),
+    log: log.child('scmp'),
+    onChanged: (s) => {
+      events.emit('scmp:onChanged', s);
+      // A fresh pull: the SCMP's tenants, quotas and role bindings become the central part of tenancy.
+      if (s.lastPullAt && s.lastPullAt !== lastCentralImport && tenancyRef) {
+        lastCentralImport = s.lastPullAt;
+        try {
+          const snap = centralSnapshot({ tenants: scmp.tenants(), quotas: scmp.quotas(), roleBindings: scmp.roleBindings() });
+          tenancyRef.importFromCentral(snap);
+          if (snap.skipped.length) log.warn('SCMP role bindings to directory groups not applied', { identities: snap.skipped.join('; ') });
+        } catch (err) {
+          log.warn('SCMP tenants and roles not applied', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    },
+  });
+  const scmpConnector = new ScmpConnector({
+    registry: {
+      current: scmpEndpoint,
+      add: async (i) => {
+        const c = await connections.add({ name: i.name, kind: 'scmp', url: i.url, fingerprint: i.fingerprint, tokenId: i.tokenId, secret: i.token });
+        return { id: c.id, name: c.name, url: c.url, fingerprint: c.fingerprint, tokenId: c.tokenId };
+      },
+      remove: (id) => connections.remove(id),
+    },
+    sync: scmp,
+    log: log.child('scmp'),
+    remember: (secret) => redactor.add(secret),
+  });
+  scmpTest = async (conn, secret) => {
+    const t0 = performance.now();
+    const i = await scmpConnector.check(conn.url, conn.fingerprint ?? '', secret);
+    return { version: `${i.service} (SCMP API v${i.apiVersion})`, latencyMs: Math.round(performance.now() - t0) };
+  };
   const readText = (p: string): Promise<string> => readFile(p, 'utf8');
   const catalogue = await loadCatalogue(readText, ...(config.hardwareCatalogue ? [config.hardwareCatalogue] : []));
   if (!catalogue.ok) log.warn('hardware catalogue not loaded', { issue: `${catalogue.issues[0]?.path}: ${catalogue.issues[0]?.message}` });
@@ -141,8 +218,19 @@ export async function createApp(config: AppConfig): Promise<App> {
   const haPolicies: HaPolicySource | null = pveSource
     ? { fetch: (clusterId, signal) => (pveSource as PveClusterSource).haPolicy(connections.get(clusterId), signal) }
     : null;
+  // Tenant quotas come from tenancy, which is built further down (after the demo decision).
+  let quotaSource: QuotaSource = NO_QUOTAS;
   const capacity = new CapacityService({
     db,
+    quotas: {
+      get available() {
+        return quotaSource.available;
+      },
+      get note() {
+        return quotaSource.note;
+      },
+      quota: (tenant) => quotaSource.quota(tenant),
+    },
     catalogue: await loadServiceCatalogue().catch((err: unknown) => {
       log.warn('service catalogue not loaded', { error: err instanceof Error ? err.message : String(err) });
       return err instanceof Error ? err : new Error(String(err));
@@ -191,7 +279,38 @@ export async function createApp(config: AppConfig): Promise<App> {
     return { online: states.length === 0 || ok > 0, clusters: { ok, stale, error, total: states.length }, runningTasks, lastSyncAt };
   };
 
+  const operator = config.attestation?.operator ?? currentOperator();
+  let orchestrationGate: ReturnType<typeof createOrchestrationGatekeeper> | null = null;
+  const engineDecision = (d: OrchestrationDecision): Decision =>
+    d.allowed ? { allowed: true, by: d.by } : { allowed: false, by: d.by, reason: d.reason ?? 'refused', ...(d.details ? { details: d.details } : {}) };
+  const opsGate = (): ReturnType<typeof createOrchestrationGatekeeper> => {
+    if (!orchestrationGate) throw new AppException('internal', 'Roles and quotas are not loaded yet');
+    return orchestrationGate;
+  };
+  const ops = createOperationEngine({
+    db,
+    fleet,
+    catalogue: () => capacity.catalogue(),
+    clientFor: (id) => {
+      if (!pveSource) throw new AppException('unreachable', 'No Proxmox VE client in this configuration');
+      return (pveSource as PveClusterSource).client(connections.get(id));
+    },
+    log: log.child('operations'),
+    onChanged: (c) => events.emit('operations:onChanged', c),
+    // Roles, tenant scope and quotas from tenancy, built further down; nothing runs before it exists.
+    gatekeeper: {
+      authorize: (actor, action, target) => engineDecision(opsGate().authorize(actor, action, target)),
+      // The engine counts memory in MiB and disk in GiB; tenancy counts bytes.
+      quotaCheck: (tenant, delta, scope) =>
+        engineDecision(
+          opsGate().quotaCheck(tenant, { vcpu: delta.vcpu, guests: delta.guests, memBytes: delta.memoryMiB * 2 ** 20, storageBytes: delta.diskGiB * 2 ** 30 }, scope),
+        ),
+      isProtectedEnvironment: (target) => opsGate().isProtectedEnvironment(target),
+    },
+  });
   const onSynced = (outcomes: SyncOutcome[]): void => {
+    // Operations parked on a cluster that answered again go now, re-checked against the fresh state.
+    for (const o of outcomes) if (o.ok) ops.retryCluster(o.clusterId);
     fleet.syncStatesChanged();
     topology.recordSyncs(outcomes);
     const changed = outcomes.filter((o) => o.written + o.deleted > 0).map((o) => o.clusterId);
@@ -251,6 +370,28 @@ export async function createApp(config: AppConfig): Promise<App> {
     secretStore: await secrets.status(),
   });
 
+  // Tenancy after the demo decision: only a demo install seeds plausible quotas for discovered tenants.
+  const tenancy = new TenancyService({
+    db,
+    operator: config.attestation?.operator ?? currentOperator(),
+    demoQuotas: demo !== null,
+    inventoryComplete: () => {
+      const states = fleet.syncStates();
+      return states.length > 0 && states.every((st) => st.lastSuccessAt !== null);
+    },
+  });
+  const gatekeeper = createGatekeeper(tenancy);
+  quotaSource = new TenancyQuotaSource(tenancy);
+  tenancyRef = tenancy;
+  orchestrationGate = createOrchestrationGatekeeper(tenancy);
+  /** Checked in the main process for the operator running this console, before anything changes. */
+  const requireAction = (action: Parameters<typeof authorize>[1], target: Target = FLEET_TARGET): string => {
+    const me = tenancy.identity();
+    enforce(authorize(me, action, target));
+    return me.name;
+  };
+
+
   const handlers: Handlers = {
     'app:info': () => info(),
     'app:status': () => status(),
@@ -268,12 +409,16 @@ export async function createApp(config: AppConfig): Promise<App> {
     'connections:list': () => connections.list(),
     'connections:probe': (req) => connections.probe(req.url),
     'connections:add': async (req) => {
+      requireAction('settings.manage');
       const c = await connections.add(req);
       void sync.syncAll(c.id);
       return c;
     },
     'connections:test': (req) => connections.test(req.id),
     'connections:remove': async (req) => {
+      requireAction('settings.manage');
+      // Removing the SCMP from the connections list is a disconnect: its pulled data goes too.
+      if (connectionsRepo.get(req.id)?.kind === 'scmp') await scmp.forget();
       await connections.remove(req.id);
       inventory.forget(req.id);
       workerSync?.forget(req.id);
@@ -281,7 +426,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       alerts.schedule();
       return { removed: true as const };
     },
-    'connections:repin': (req) => connections.repin(req.id, req.fingerprint),
+    'connections:repin': (req) => (requireAction('settings.manage'), connections.repin(req.id, req.fingerprint)),
     'fleet:summary': () => fleet.summary(),
     'fleet:sites': () => fleet.sites(),
     'fleet:site': (req) => fleet.site(req.siteId),
@@ -307,7 +452,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     'attestation:list': (req) => attestation.list(req),
     'attestation:detail': (req) => attestation.detail(req),
     'attestation:policy:get': () => attestation.policy(),
-    'attestation:policy:set': (req) => attestation.setPolicy(req),
+    'attestation:policy:set': (req) => (requireAction('settings.manage'), attestation.setPolicy(req)),
     'attestation:attestNow': async (req) => {
       runningTasks++;
       events.emit('app:onStatus', status());
@@ -321,9 +466,10 @@ export async function createApp(config: AppConfig): Promise<App> {
     'attestation:verifyFiles': (req) => attestation.verifyFiles(req),
     'custody:appliances': () => custody.board(),
     'custody:appliance': (req) => custody.detail(req.applianceId),
-    'custody:createJob': (req) => custody.createJob(req),
-    'custody:registerAppliance': (req) => custody.registerAppliance(req),
-    'custody:record': (req) => custody.record(req),
+    // Custody events are signed as this console's operator: only roles holding custody.record may sign them.
+    'custody:createJob': (req) => (requireAction('custody.record'), custody.createJob(req)),
+    'custody:registerAppliance': (req) => (requireAction('custody.record'), custody.registerAppliance(req)),
+    'custody:record': (req) => (requireAction('custody.record'), custody.record(req)),
     'custody:export': async (req) => {
       const { fileName, text, events } = await custody.exportBundle({ kind: req.scope, id: req.id });
       return { fileName, text, events };
@@ -340,7 +486,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     'survey:upload': (req) => transfers.upload(req),
     'survey:attach': (req) => survey.attach(req, transfers.take(req.uploadId)),
     'survey:detach': (req) => survey.detach(req),
-    'survey:sign': (req) => survey.sign(req),
+    'survey:sign': (req) => (requireAction('survey.sign'), survey.sign(req)),
     'survey:linkPlan': (req) => survey.linkPlan(req),
     'survey:export': async (req) => {
       const r = await survey.exportBundle(req.id, req.engineer);
@@ -372,13 +518,57 @@ export async function createApp(config: AppConfig): Promise<App> {
     'alerts:acknowledge': (req) => alerts.acknowledge(req.id, req.note),
     'alerts:events': (req) => alerts.events(req.id).map(({ seq, at, type, severity, value, actor, note }) => ({ seq, at, type, severity, value, actor, note })),
     'alerts:thresholds': () => alerts.thresholds(),
-    'alerts:setThresholds': (req) => alerts.setThresholds(req),
+    'alerts:setThresholds': (req) => (requireAction('settings.manage'), alerts.setThresholds(req)),
+    'scmp:status': () => scmp.status(),
+    'scmp:connect': (req) => scmpConnector.connect(req),
+    'scmp:disconnect': () => scmpConnector.disconnect(),
+    'scmp:syncNow': async () => {
+      if (!scmpEndpoint()) throw new AppException('not_found', 'No SCMP is connected; Cairn is working locally');
+      await scmp.syncNow();
+      return scmp.status();
+    },
+    'scmp:outbox': () => scmp.outbox(),
+    // Queued bundles wait in the outbox (and survive restarts) until an SCMP is connected.
+    'scmp:queue': async (req) =>
+      req.kind === 'custody'
+        ? scmp.enqueueBytes('custody', Buffer.from((await custody.exportBundle({ kind: req.scope, id: req.id })).text, 'utf8'))
+        : scmp.enqueueBytes('survey', (await survey.exportBundle(req.id)).bytes),
+    'operations:plan': async (req) => toDto(await ops.plan(req.request, operator)),
+    'operations:bulkPlan': (req) => ops.bulkPlan(req.requests, operator),
+    'operations:apply': (req) => toDto(ops.apply(req, operator)),
+    'operations:applyBatch': (req) => ops.applyBatch(req.batchId, operator),
+    'operations:list': (req) => ops.list({ ...(req.state ? { state: req.state } : {}), ...(req.batchId ? { batchId: req.batchId } : {}), limit: req.limit }).map(toSummary),
+    'operations:get': (req) => toDto(ops.get(req.id)),
+    'operations:batch': (req) => ops.batch(req.batchId),
+    'operations:cancel': (req) => toDto(ops.cancel(req.id, operator)),
+    'tenancy:tenants': () => tenancy.tenants(),
+    'tenancy:saveTenant': (req) => tenancy.saveTenant(requireAction('tenant.manage', gatekeeper.tenantTarget(req.id)), req),
+    'tenancy:quotas': (req) => tenancy.quotas(req.tenantId),
+    'tenancy:setQuota': (req) => tenancy.setQuota(requireAction('quota.manage', gatekeeper.tenantTarget(req.tenantId)), req.tenantId, req.scope, req.limits),
+    'tenancy:usage': (req) => tenancy.usage(req.tenantId),
+    'tenancy:operators': () => tenancy.operators(),
+    'tenancy:saveOperator': (req) => tenancy.saveOperator(requireAction('operator.manage'), req),
+    'tenancy:removeOperator': (req) => {
+      tenancy.removeOperator(requireAction('operator.manage'), req.name);
+      return { removed: true as const };
+    },
+    'tenancy:whoami': () => tenancy.whoami(),
+    'tenancy:roles': () => roleDtos(),
+    'tenancy:history': (req) => tenancy.history(req.limit),
   };
 
   const router = createRouter(handlers, log.child('ipc'));
+  // The journal is resumed whatever the sync setting: an operation interrupted by a quit must finish.
+  // Not by the CLI, which builds the app for one-shot commands while a console may be running the
+  // same journal: one process executes a journal.
+  if (config.transport !== 'cli') {
+    const resumed = ops.start();
+    if (resumed) log.info('operations resumed from the journal', { count: resumed });
+  }
   if (config.sync !== false) {
     sync.start();
     alerts.start();
+    scmp.start();
   }
   log.info('cairn started', { version: config.version, transport: config.transport, dataDir: config.dataDir, demo: demo !== null });
 
@@ -402,13 +592,19 @@ export async function createApp(config: AppConfig): Promise<App> {
     survey,
     capacity,
     alerts,
+    scmp,
     topology,
+    operations: ops,
+    tenancy,
+    gatekeeper,
     demo,
     info,
     status,
     close: async () => {
+      await ops.close();
       await sync.stop();
       await alerts.stop();
+      await scmp.stop();
       pveSource?.close();
       await demo?.close();
       db.close();

@@ -362,6 +362,11 @@ export class PveClusterSource implements ClusterSource, NetworkSource {
     }
   }
 
+  /** The shared keep-alive client of a connection, for the operation engine's writes. */
+  client(conn: ConnectionRecord): PveClient {
+    return this.pool.get(conn).client;
+  }
+
   close(): void {
     this.pool.closeAll();
   }

@@ -13,6 +13,7 @@ import { runCapacityCli } from '../capacity';
 import { runCustodyCli } from '../custody/cli';
 import { runSurveyCli } from '../survey/cli';
 import { runLedgerCli } from '../ledger/cli';
+import { runOpsCli } from '../orchestration/cli';
 import { runPowerCli } from '../power/cli';
 import { runSimCli } from '../sim';
 import { AppException } from '../util/app-exception';
@@ -68,6 +69,8 @@ commands:
   alerts list [--state active|open|acknowledged|resolved|all] [--severity S] [--json]
   alerts ack --id N [--note TEXT]
                                   the alerts the console stored (see \`cairn alerts --help\`)
+  ops list [--state S] [--batch ID] [--json] | show --id ID [--json]
+                                  the operation journal: plans, steps, UPIDs, history (see \`cairn ops --help\`)
   sim [--sites N] [--seed S] [--port P] [--json]
                                   run the simulated Proxmox VE fleet until killed
 
@@ -132,6 +135,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (cmd === 'alerts') return await runAlertsCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
     if (cmd === 'capacity') return await runCapacityCli(rest, { stdout: io.stdout, stderr: io.stderr, withService: (flags, fn) => withCapacity(flags, fn) });
     if (cmd === 'survey') return await runSurveyCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
+    if (cmd === 'ops') return await runOpsCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
     if (cmd === 'ledger') return await runLedgerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     io.stderr(`cairn: unknown command "${cmd}"\n\n${HELP}`);
     return 2;

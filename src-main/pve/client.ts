@@ -358,6 +358,16 @@ export class PveClient {
     return this.data('GET', '/cluster/ha/resources', haResourcesSchema, params, o);
   }
 
+  /** Puts a guest under HA management (`sid` = `vm:100` / `ct:101`). Synchronous. */
+  async addHaResource(params: ExtraParams & { sid: string; state?: 'started' | 'stopped' | 'disabled' | 'ignored'; comment?: string }, o?: CallOptions): Promise<void> {
+    await this.request('POST', '/cluster/ha/resources', params, o);
+  }
+
+  /** Takes a guest out of HA management; the guest itself is left as it is. */
+  async removeHaResource(sid: string, o?: CallOptions): Promise<void> {
+    await this.request('DELETE', apiPath`/cluster/ha/resources/${sid}`, undefined, o);
+  }
+
   /** PVE 9.x. */
   async haRules(params?: { type?: 'node-affinity' | 'resource-affinity'; resource?: string }, o?: CallOptions): Promise<HaRule[]> {
     return this.data('GET', '/cluster/ha/rules', haRulesSchema, params, o);

@@ -44,6 +44,8 @@ export {
 } from './transport';
 export {
   probeCertificate,
+  connectTrusted,
+  endpointOf,
   normalizeFingerprint,
   isFingerprint,
   fingerprintOf,
@@ -51,7 +53,9 @@ export {
   type CertificateInfo,
   type TlsTrust,
   type ProbeOptions,
+  type ConnectTarget,
 } from './tls-trust';
+export { sleep } from './limiter';
 export {
   type Credential,
   type CredentialSource,

@@ -11,3 +11,5 @@ export { runSimCli, type SimCliOptions } from './cli';
 export async function startSimulator(opts: SimOptions): Promise<SimHandle> {
   return (await createSimulator(opts)).handle;
 }
+// Other loopback test servers (the SCMP's) reuse the simulator's self-signed TLS identity.
+export { generateCertificate, type SimCertificate, type CertificateOptions } from './certificate';

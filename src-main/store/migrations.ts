@@ -6,8 +6,11 @@ import { ALERTS_MIGRATION_SQL } from '../alerts/schema';
 import { ATTESTATION_MIGRATION_SQL } from '../attestation/attestation-schema';
 import { CUSTODY_MIGRATION_SQL } from '../custody/schema';
 import { LEDGER_MIGRATION_SQL } from '../ledger/merkle-log';
+import { OPERATIONS_MIGRATION_SQL } from '../orchestration/schema';
+import { SCMP_MIGRATION_SQL } from '../scmp/schema';
 import { SITES_MIGRATION_SQL } from '../sites/schema';
 import { SURVEY_MIGRATION_SQL } from '../survey/schema';
+import { TENANCY_MIGRATION_SQL } from '../tenancy/schema';
 import { TOPOLOGY_MIGRATION_SQL } from '../topology/schema';
 
 export interface Migration {
@@ -162,5 +165,20 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'site surveys: content-addressed revisions, signatures (append-only), photos by SHA-256, open merges',
     sql: SURVEY_MIGRATION_SQL,
+  },
+  {
+    version: 11,
+    name: 'operation journal: operations and steps (current state) and their append-only events',
+    sql: OPERATIONS_MIGRATION_SQL,
+  },
+  {
+    version: 12,
+    name: 'tenancy: tenants, quotas per scope, operator identities and roles, append-only change history',
+    sql: TENANCY_MIGRATION_SQL,
+  },
+  {
+    version: 13,
+    name: 'scmp: pulled tenants, quotas, role bindings and policies (cache), pull state, outbox of bundles to push',
+    sql: SCMP_MIGRATION_SQL,
   },
 ];

@@ -32,8 +32,11 @@ import { alertsChannels, alertsEvents } from './alerts';
 import { attestationChannels } from './attestation';
 import { capacityChannels } from './capacity';
 import { custodyChannels } from './custody';
+import { operationsChannels, operationsEvents } from './operations';
+import { scmpChannels, scmpEvents } from './scmp';
 import { sitesChannels } from './sites';
 import { surveyChannels } from './survey';
+import { tenancyChannels } from './tenancy';
 import { topologyChannels } from './topology';
 
 const Id = z.string().min(1).max(200);
@@ -81,6 +84,9 @@ export const channels = {
   ...alertsChannels,
   ...topologyChannels,
   ...surveyChannels,
+  ...operationsChannels,
+  ...scmpChannels,
+  ...tenancyChannels,
 } as const;
 
 export const events = {
@@ -88,6 +94,8 @@ export const events = {
   'fleet:onChanged': z.strictObject({ clusterIds: z.array(z.string()) }),
   'settings:onChanged': SettingsSchema,
   ...alertsEvents,
+  ...scmpEvents,
+  ...operationsEvents,
 } as const;
 
 export type Channels = typeof channels;

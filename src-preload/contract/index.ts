@@ -8,5 +8,8 @@ export * from './survey';
 export * from './capacity';
 export * from './topology';
 export * from './alerts';
+export * from './operations';
+export * from './tenancy';
+export * from './scmp';
 export * from './channels';
 export * from './bridge';

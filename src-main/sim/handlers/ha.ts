@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { fail } from '../errors';
 import type { Guest, HaResource, HaRule } from '../model';
+import { assertQuorate } from '../operations/context';
 import { defineParams } from '../params';
 import type { RequestContext, RouteDef } from '../routes';
 import { bit, ctimeString, isDown, localNode } from './common';
@@ -72,6 +73,44 @@ export function haRoutes(): RouteDef[] {
           .filter((r) => type === undefined || r.type === type)
           .sort((a, b) => a.vmid - b.vmid)
           .map((r) => resourceEntry(r, digest));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/cluster/ha/resources',
+      params: defineParams(
+        'comment?:str(<=4096) failback?:bool group?:configid max_relocate?:int(0..) max_restart?:int(0..) sid:str',
+        'state?:started|stopped|enabled|disabled|ignored type?:ct|vm',
+      ),
+      perm: { path: '/', privs: ['Sys.Console'] },
+      handler: (ctx) => {
+        const p = ctx.params;
+        const sid = resolveSid(ctx, p.str('sid') ?? '');
+        const m = /^(vm|ct):(\d+)$/.exec(sid);
+        if (!m) throw fail(`unable to parse service id '${sid}'`);
+        const g = ctx.cluster.guests.get(Number(m[2]));
+        if (!g || (g.type === 'qemu') !== (m[1] === 'vm')) throw fail(`no such ${m[1] === 'vm' ? 'VM' : 'CT'} ${m[2]}`);
+        if (ctx.cluster.haResources.has(sid)) throw fail(`resource ID '${sid}' already defined`);
+        assertQuorate(ctx);
+        const state = (p.str('state') ?? 'started') as HaResource['state'];
+        ctx.cluster.haResources.set(sid, {
+          sid, type: m[1] as 'vm' | 'ct', vmid: g.vmid, state,
+          failback: p.bool('failback') ?? true, maxRestart: p.int('max_restart') ?? 1, maxRelocate: p.int('max_relocate') ?? 1, comment: p.str('comment'),
+        });
+        return null;
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/cluster/ha/resources/{sid}',
+      params: defineParams('purge?:bool sid:str'),
+      perm: { path: '/', privs: ['Sys.Console'] },
+      handler: (ctx) => {
+        const sid = resolveSid(ctx, ctx.params.str('sid') ?? '');
+        if (!ctx.cluster.haResources.has(sid)) throw fail(`no such resource '${sid}'`);
+        assertQuorate(ctx);
+        ctx.cluster.haResources.delete(sid);
+        return null;
       },
     },
     {

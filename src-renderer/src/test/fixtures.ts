@@ -277,8 +277,22 @@ export function defaultHandlers(opts: { guestTotal?: number } = {}): Handlers {
     'fleet:syncNow': () => ({ started: 3 }),
     'alerts:list': () => ({ total: 0, rows: [], counts: { open: 0, acknowledged: 0, critical: 0, warning: 0, openCritical: 0 } }),
     'alerts:thresholds': () => alertThresholds,
+    // No SCMP: the default for every page, as for an installation without one.
+    'scmp:status': () => scmpNotConnected,
+    'scmp:outbox': () => [],
   };
 }
+
+export const scmpNotConnected = {
+  connected: false,
+  endpoint: null,
+  syncing: false,
+  lastPullAt: null,
+  lastError: null,
+  lastErrorCode: null,
+  collections: (['tenants', 'quotas', 'role-bindings', 'policies'] as const).map((collection) => ({ collection, count: 0, lastSuccessAt: null, lastAttemptAt: null, lastError: null })),
+  outbox: { pending: 0, pushed: 0, failing: 0 },
+};
 
 /** Fresh global state and a fake bridge with the default handlers (plus overrides). */
 export function setupApp(overrides: Handlers = {}, opts: { guestTotal?: number } = {}): FakeBridge {

@@ -206,6 +206,18 @@ describe('recording the next event', () => {
 });
 
 describe('export and verification', () => {
+  it('queues the job bundle for the SCMP by content address', async () => {
+    bridge.handle({
+      'scmp:queue': () => ({ kind: 'custody', sha256: 'c0'.repeat(32), size: 4096, queuedAt: '2026-11-22T10:00:00.000Z', attempts: 0, lastAttemptAt: null, lastError: null, pushedAt: null }),
+    });
+    await openAppliance();
+    await fireEvent.click(screen.getByRole('button', { name: 'Queue job bundle for SCMP' }));
+    expect(await screen.findByText(/Queued for the SCMP: bundle SHA-256 c0c0c0c0c0c0…/)).toBeTruthy();
+    expect(bridge.callsTo('scmp:queue')).toHaveLength(1);
+    expect(bridge.callsTo('scmp:queue')[0]).toMatchObject({ kind: 'custody', scope: 'job' });
+    expect(bridge.contractViolations).toEqual([]);
+  });
+
   it('downloads the exported bundle through a Blob URL', async () => {
     const created: Blob[] = [];
     URL.createObjectURL = vi.fn((b: Blob) => (created.push(b), 'blob:custody')) as typeof URL.createObjectURL;
