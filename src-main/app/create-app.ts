@@ -297,6 +297,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     },
     log: log.child('operations'),
     onChanged: (c) => events.emit('operations:onChanged', c),
+    leaseHolder: `${config.transport === 'electron' ? 'desktop app' : config.transport === 'browser' ? 'browser mode' : config.transport} of ${operator}`,
     // Roles, tenant scope and quotas from tenancy, built further down; nothing runs before it exists.
     gatekeeper: {
       authorize: (actor, action, target) => engineDecision(opsGate().authorize(actor, action, target)),

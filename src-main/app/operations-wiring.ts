@@ -6,7 +6,7 @@
 import type { OperationChanged } from '../../src-preload/contract';
 import { vmSize, type ServiceCatalogue } from '../capacity';
 import type { FleetQueries } from '../fleet/fleet-queries';
-import { OperationEngine, type ClusterView, type Gatekeeper, type OpsClient } from '../orchestration';
+import { JournalLease, OperationEngine, type ClusterView, type Gatekeeper, type OpsClient } from '../orchestration';
 import type { Db } from '../store/database';
 import type { Logger } from '../util/log';
 
@@ -51,6 +51,8 @@ export function createOperationEngine(o: {
   catalogue: () => ServiceCatalogue;
   clientFor: (clusterId: string) => OpsClient;
   gatekeeper?: Gatekeeper;
+  /** Who this process is, for the journal's lease (one executing process per data folder). */
+  leaseHolder?: string;
   log: Logger;
   onChanged: (c: OperationChanged) => void;
 }): OperationEngine {
@@ -63,6 +65,7 @@ export function createOperationEngine(o: {
       const v = vmSize(o.catalogue(), size as Parameters<typeof vmSize>[1]);
       return { vcpu: v.vcpu, memMiB: Math.round(v.memBytes / 2 ** 20) };
     },
+    ...(o.leaseHolder ? { lease: new JournalLease(o.db, { holder: o.leaseHolder }) } : {}),
     log: o.log,
     onChanged: o.onChanged,
   });

@@ -15,6 +15,7 @@ import { isPveError, waitForTask, type PveError } from '../pve';
 import { AppException } from '../util/app-exception';
 import type { Logger } from '../util/log';
 import type { Db } from '../store/database';
+import type { JournalLease } from './lease';
 import { PERMISSIVE_GATEKEEPER, tenantOfTags, type Decision, type GateTarget, type Gatekeeper } from './gatekeeper';
 import { Journal, TERMINAL, type OperationRecord, type StepRecord } from './journal';
 import { planFor, viewFromResources, type ClusterView, type GuestFacts } from './planner';
@@ -50,6 +51,8 @@ export interface OperationEngineOptions {
   log?: Logger;
   crashHook?: (point: CrashPoint, opId: string, step: number) => void;
   now?: () => Date;
+  /** One executing process per journal; without a lease (tests) this engine always executes. */
+  lease?: JournalLease;
 }
 
 class Wait extends Error {}
@@ -92,8 +95,20 @@ export class OperationEngine {
     this.retryAfterMs = o.retryAfterMs ?? 30_000;
   }
 
-  /** Resumes every operation the journal says is queued or running. */
+  /** Why this engine may not execute (another process holds the journal's lease), or null. */
+  private readOnly: string | null = null;
+
+  /** Resumes every operation the journal says is queued or running — if this process holds the journal. */
   start(): number {
+    if (this.o.lease) {
+      const got = this.o.lease.acquire();
+      if (!got.ok) {
+        const h = got.holder;
+        this.readOnly = `Another Cairn process (${h.holder}, pid ${h.pid} on ${h.host}) runs the operations of this data folder; this one can only show them`;
+        this.o.log?.warn('operation journal held by another process: read-only here', { holder: h.holder, pid: h.pid, host: h.host });
+        return 0;
+      }
+    }
     const active = this.journal.active();
     for (const op of active) this.enqueue(op);
     this.pump();
@@ -106,6 +121,7 @@ export class OperationEngine {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const r of this.runs.values()) r.ctl.abort();
     await Promise.all([...this.runs.values()].map((r) => r.done));
+    this.o.lease?.release();
     this.flushIdle();
   }
 
@@ -151,7 +167,13 @@ export class OperationEngine {
     return this.batch(batchId);
   }
 
+  private mayExecute(): void {
+    if (this.readOnly) throw new AppException('conflict', this.readOnly);
+    if (this.o.lease && !this.o.lease.isHeld) throw new AppException('conflict', 'This process no longer holds the operation journal (another took it over); restart it to resume');
+  }
+
   apply(req: ApplyRequest, actor: string): OperationRecord {
+    this.mayExecute();
     const op = this.must(req.id);
     if (op.state !== 'planned') throw new AppException('conflict', `Operation is ${op.state}; only a planned operation can be applied`, { field: 'id' });
     const target = this.gateTarget(op.plan);
@@ -175,6 +197,8 @@ export class OperationEngine {
   }
 
   applyBatch(batchId: string, actor: string): BatchDto {
+    // Refused as a whole: a batch must not be journalled as refused item by item for this reason.
+    this.mayExecute();
     // In the order planned (the list is newest first), so a selection runs as the operator ordered it.
     for (const op of this.journal.list({ batchId, limit: 100_000 }).reverse()) {
       if (op.state !== 'planned') continue;

@@ -9,3 +9,4 @@ export { planFor, proposeTarget, viewFromResources, type ClusterView, type Guest
 export { PERMISSIVE_GATEKEEPER, tenantOfTags, type Decision, type GateTarget, type Gatekeeper } from './gatekeeper';
 export { issue, reconcile, summarize, taskType, type OpsClient, type StepSpec } from './steps';
 export { OPERATIONS_MIGRATION_SQL } from './schema';
+export { JournalLease, LEASE_MIGRATION_SQL, type JournalLeaseOptions, type LeaseHolder } from './lease';

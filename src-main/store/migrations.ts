@@ -7,6 +7,7 @@ import { ATTESTATION_MIGRATION_SQL } from '../attestation/attestation-schema';
 import { CUSTODY_MIGRATION_SQL } from '../custody/schema';
 import { LEDGER_MIGRATION_SQL } from '../ledger/merkle-log';
 import { OPERATIONS_MIGRATION_SQL } from '../orchestration/schema';
+import { LEASE_MIGRATION_SQL } from '../orchestration/lease';
 import { SCMP_MIGRATION_SQL } from '../scmp/schema';
 import { SITES_MIGRATION_SQL } from '../sites/schema';
 import { SURVEY_MIGRATION_SQL } from '../survey/schema';
@@ -180,5 +181,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 13,
     name: 'scmp: pulled tenants, quotas, role bindings and policies (cache), pull state, outbox of bundles to push',
     sql: SCMP_MIGRATION_SQL,
+  },
+  {
+    version: 14,
+    name: 'orchestration: the lease that lets one process at a time execute the operation journal',
+    sql: LEASE_MIGRATION_SQL,
   },
 ];
