@@ -35,7 +35,7 @@ describe('app frame', () => {
 
   it('pages that are not built yet say so, without sample data', async () => {
     render(App);
-    for (const label of ['Operations', 'Audit']) {
+    for (const label of ['Audit']) {
       await fireEvent.click(within(sidebar()).getByRole('button', { name: label }));
       const main = screen.getByRole('main');
       expect(within(main).getByText('not available yet')).toBeTruthy();

@@ -34,6 +34,7 @@ export const ICONS = {
   chevronRight: ['M9 6l6 6-6 6'],
   chevronDown: ['M6 9l6 6 6-6'],
   chevronUp: ['M6 15l6-6 6 6'],
+  more: [circle(5, 12, 1), circle(12, 12, 1), circle(19, 12, 1)],
   key: [circle(7, 15, 4), 'M10 12l10-10', 'M16 6l3 3', 'M13.5 8.5l2 2'],
   guests: ['M12 3l9 5-9 5-9-5z', 'M3 13l9 5 9-5'],
   host: ['M7 7h10v10H7z', 'M10 3v4', 'M14 3v4', 'M10 17v4', 'M14 17v4', 'M3 10h4', 'M3 14h4', 'M17 10h4', 'M17 14h4'],

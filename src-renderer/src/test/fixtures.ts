@@ -13,6 +13,9 @@ import type {
   GuestRow,
   HostDetail,
   HostRow,
+  OperationDto,
+  OperationRequest,
+  OperationSummary,
   RrdSeries,
   SearchHit,
   Settings,
@@ -20,6 +23,7 @@ import type {
   SiteRow,
 } from '../../../src-preload/contract';
 import { alertsState } from '../features/alerts/alerts.svelte';
+import { clusterNames, operationWatch, permissions } from '../features/operations/operations.svelte';
 import { appState } from '../lib/app-state.svelte';
 import { commands } from '../lib/commands.svelte';
 import { router } from '../lib/router.svelte';
@@ -237,6 +241,49 @@ export const alertThresholds = {
   forecastDays: { warning: 30, critical: 7 },
 };
 
+/** An operator who may do every guest action, as `tenancy:whoami` answers for the Operator role. */
+export const whoami = {
+  name: 'alice',
+  roles: ['operator' as const],
+  tenants: null,
+  known: true,
+  actions: ['fleet.view', 'guest.console', 'guest.start', 'guest.stop', 'guest.reboot', 'guest.migrate', 'guest.configure', 'guest.create', 'guest.delete', 'snapshot.create', 'backup.run', 'ha.manage'] as const,
+};
+
+/** A planned operation for `request` on db-primary (VMID 102 on pve1, c1); delete plans ask for its name. */
+export function plannedOperation(request: OperationRequest, id = 'op-1', batchId: string | null = null): OperationDto {
+  const vmid = 'vmid' in request ? request.vmid : 102;
+  const name = vmid === 102 ? 'db-primary' : `guest-${vmid}`;
+  return {
+    id,
+    batchId,
+    action: request.action,
+    clusterId: request.clusterId,
+    actor: 'alice',
+    state: 'planned',
+    reason: null,
+    waiting: null,
+    plan: {
+      target: { clusterId: request.clusterId, node: 'pve1', vmid, type: 'qemu', name, tags: [] },
+      steps: [{ index: 0, kind: request.action, summary: `${request.action} ${name}` }],
+      expectedEffect: `${name} ${request.action === 'start' ? 'is running' : `after ${request.action}`}`,
+      quotaDelta: { guests: 0, vcpu: 0, memoryMiB: 0, diskGiB: 0 },
+      basis: 'live',
+      confirmName: request.action === 'delete' ? name : null,
+      needsSecondConfirmation: false,
+      warnings: [],
+    },
+    steps: [{ index: 0, kind: request.action, summary: `${request.action} ${name}`, state: 'pending', upid: null, detail: null }],
+    createdAt: '2025-01-01T10:00:00.000Z',
+    updatedAt: '2025-01-01T10:00:00.000Z',
+  };
+}
+
+export function summaryOf(op: OperationDto): OperationSummary {
+  const { plan, steps, ...rest } = op;
+  return { ...rest, target: `${plan.target.name} (${plan.target.vmid})`, stepsDone: steps.filter((s) => s.state === 'done').length, stepsTotal: steps.length };
+}
+
 /** Handlers for every channel, answering with the fixtures above. */
 export function defaultHandlers(opts: { guestTotal?: number } = {}): Handlers {
   const total = opts.guestTotal ?? 500;
@@ -280,6 +327,13 @@ export function defaultHandlers(opts: { guestTotal?: number } = {}): Handlers {
     // No SCMP: the default for every page, as for an installation without one.
     'scmp:status': () => scmpNotConnected,
     'scmp:outbox': () => [],
+    'tenancy:whoami': () => ({ ...whoami, actions: [...whoami.actions] }),
+    // An empty journal; plans are echoed from the request, applies queue.
+    'operations:list': () => [],
+    'operations:plan': (req) => plannedOperation(req.request),
+    'operations:apply': (req) => ({ ...plannedOperation({ action: 'start', clusterId: 'c1', vmid: 102 }, req.id), state: 'queued' as const }),
+    'operations:cancel': (req) => ({ ...plannedOperation({ action: 'start', clusterId: 'c1', vmid: 102 }, req.id), state: 'cancelled' as const }),
+    'operations:get': (req) => plannedOperation({ action: 'start', clusterId: 'c1', vmid: 102 }, req.id),
   };
 }
 
@@ -301,6 +355,9 @@ export function setupApp(overrides: Handlers = {}, opts: { guestTotal?: number }
   toasts.reset();
   appState.reset();
   alertsState.reset();
+  permissions.reset();
+  clusterNames.reset();
+  operationWatch.reset();
   ui.closeAll();
   commands.reset();
   document.documentElement.removeAttribute('data-theme');

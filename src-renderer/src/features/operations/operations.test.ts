@@ -1,0 +1,230 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it } from 'vitest';
+import App from '../../App.svelte';
+import { route } from '../../lib/pages';
+import { router } from '../../lib/router.svelte';
+import { FakeFailure, type FakeBridge } from '../../test/fake-bridge';
+import type { BatchDto, OperationSummary } from '../../../../src-preload/contract';
+import { plannedOperation, setupApp, summaryOf, whoami } from '../../test/fixtures';
+
+let bridge: FakeBridge;
+
+beforeEach(() => {
+  bridge = setupApp();
+});
+
+async function openHost() {
+  render(App);
+  router.navigate(route('host', { clusterId: 'c1', node: 'pve1' }));
+  const row = (await screen.findByText('db-primary')).closest('tr')!;
+  await fireEvent.click(within(row).getByRole('button', { name: 'Actions for db-primary' }));
+  return screen.getByRole('menu', { name: 'Actions for db-primary' });
+}
+
+describe('guest actions and plan review', () => {
+  it('plans a start, shows the plan, applies it and toasts when it succeeds', async () => {
+    const menu = await openHost();
+    await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Start' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Start db-primary' });
+    await within(dialog).findByText('db-primary is running');
+    expect(bridge.callsTo('operations:plan')).toEqual([{ request: { action: 'start', clusterId: 'c1', vmid: 102 } }]);
+    expect(within(dialog).getByText(/Quota impact/).nextElementSibling!.textContent).toBe('none');
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Apply' }));
+    await waitFor(() => expect(bridge.callsTo('operations:apply')).toEqual([{ id: 'op-1' }]));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    // Progress events do not toast; the end does.
+    bridge.emit('operations:onChanged', { id: 'op-1', batchId: null, state: 'running', stepsDone: 0, stepsTotal: 1, reason: null });
+    expect(screen.queryByText(/succeeded/)).toBeNull();
+    bridge.emit('operations:onChanged', { id: 'op-1', batchId: null, state: 'succeeded', stepsDone: 1, stepsTotal: 1, reason: null });
+    expect(await screen.findByText('Start db-primary: succeeded')).toBeTruthy();
+    // Operations started elsewhere do not interrupt.
+    bridge.emit('operations:onChanged', { id: 'op-other', batchId: null, state: 'failed', stepsDone: 0, stepsTotal: 1, reason: 'boom' });
+    expect(screen.queryByText(/boom/)).toBeNull();
+  });
+
+  it('toasts a failure with its reason', async () => {
+    const menu = await openHost();
+    await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Reboot' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Reboot db-primary' });
+    await within(dialog).findByText('db-primary after reboot');
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Apply' }));
+    await waitFor(() => expect(bridge.callsTo('operations:apply')).toHaveLength(1));
+    bridge.emit('operations:onChanged', { id: 'op-1', batchId: null, state: 'failed', stepsDone: 0, stepsTotal: 1, reason: 'VM is locked (backup)' });
+    expect(await screen.findByText('Reboot db-primary: failed — VM is locked (backup)')).toBeTruthy();
+  });
+
+  it('asks for parameters first, and withdraws a plan closed without applying', async () => {
+    const menu = await openHost();
+    await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Snapshot…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Snapshot db-primary' });
+    expect(bridge.callsTo('operations:plan')).toEqual([]);
+    await fireEvent.input(within(dialog).getByLabelText('Snapshot name'), { target: { value: 'before-upgrade' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Review plan' }));
+    await within(dialog).findByText('db-primary after snapshot');
+    expect(bridge.callsTo('operations:plan')).toEqual([{ request: { action: 'snapshot', clusterId: 'c1', vmid: 102, snapname: 'before-upgrade' } }]);
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(bridge.callsTo('operations:cancel')).toEqual([{ id: 'op-1' }]));
+    expect(bridge.callsTo('operations:apply')).toEqual([]);
+  });
+
+  it('guards delete: the typed name, and a second operator for protected guests', async () => {
+    bridge.handle({
+      'operations:plan': (req) => {
+        const op = plannedOperation(req.request);
+        return { ...op, plan: { ...op.plan, needsSecondConfirmation: true } };
+      },
+    });
+    const menu = await openHost();
+    await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Delete…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Delete db-primary' });
+    const apply = await within(dialog).findByRole('button', { name: 'Apply' });
+    await within(dialog).findByText(/second operator/);
+    expect((apply as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(within(dialog).getByLabelText(/to confirm/), { target: { value: 'db-primar' } });
+    await fireEvent.input(within(dialog).getByLabelText('Second operator'), { target: { value: 'bob' } });
+    expect((apply as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(within(dialog).getByLabelText(/to confirm/), { target: { value: 'db-primary' } });
+    expect((apply as HTMLButtonElement).disabled).toBe(false);
+    await fireEvent.click(apply);
+    await waitFor(() => expect(bridge.callsTo('operations:apply')).toEqual([{ id: 'op-1', confirmName: 'db-primary', secondConfirmation: { actor: 'bob' } }]));
+  });
+
+  it('greys out what whoami says the operator may not do, with the reason', async () => {
+    bridge.handle({ 'tenancy:whoami': () => ({ ...whoami, roles: ['field_engineer'], actions: ['fleet.view', 'guest.start', 'guest.stop', 'guest.reboot'] }) });
+    const menu = await openHost();
+    await waitFor(() => expect((within(menu).getByRole('menuitem', { name: /Delete/ }) as HTMLButtonElement).disabled).toBe(true));
+    const del = within(menu).getByRole('menuitem', { name: /Delete/ });
+    expect(del.getAttribute('title')).toBe('alice (field_engineer) may not guest delete');
+    expect((within(menu).getByRole('menuitem', { name: 'Start' }) as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe('task centre', () => {
+  const failed = { ...plannedOperation({ action: 'migrate', clusterId: 'c2', vmid: 301 }, 'op-f'), state: 'failed' as const, reason: 'target node offline' };
+  const running = {
+    ...plannedOperation({ action: 'start', clusterId: 'c1', vmid: 102 }, 'op-r'),
+    state: 'running' as const,
+  };
+  running.steps = [{ ...running.steps[0]!, state: 'submitted', upid: 'UPID:pve1:0000ABCD:00000001:65000000:qmstart:102:alice@pve:' }];
+
+  beforeEach(() => {
+    bridge.handle({
+      'operations:list': (req) => [running, failed].filter((o) => !req.state || o.state === req.state).map(summaryOf),
+      'operations:get': (req) => (req.id === 'op-f' ? failed : running),
+    });
+  });
+
+  async function openPage() {
+    render(App);
+    router.navigate(route('operations'));
+    return (await screen.findByText('db-primary (102)')).closest('tr')!;
+  }
+
+  it('lists operations with state, actor and progress, and filters by state, cluster and text', async () => {
+    const row = await openPage();
+    expect(within(row).getByText('running')).toBeTruthy();
+    expect(within(row).getByText('alice')).toBeTruthy();
+    expect(within(row).getByRole('progressbar').getAttribute('aria-valuetext')).toBe('0 of 1');
+    // Clusters by name (from connections:list), not by id.
+    await waitFor(() => expect(screen.getByText('guest-301 (301)').closest('tr')!.textContent).toContain('ams-pve'));
+
+    await fireEvent.change(screen.getByRole('combobox', { name: 'State' }), { target: { value: 'failed' } });
+    await waitFor(() => expect(screen.queryByText('db-primary (102)')).toBeNull());
+    expect(bridge.callsTo('operations:list').at(-1)).toEqual({ state: 'failed', limit: 500 });
+    await fireEvent.change(screen.getByRole('combobox', { name: 'State' }), { target: { value: '' } });
+    await screen.findByText('db-primary (102)');
+
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Cluster' }), { target: { value: 'c2' } });
+    expect(screen.queryByText('db-primary (102)')).toBeNull();
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Cluster' }), { target: { value: '' } });
+    await fireEvent.input(screen.getByRole('searchbox'), { target: { value: 'offline' } });
+    expect(screen.queryByText('db-primary (102)')).toBeNull();
+    expect(screen.getByText('guest-301 (301)')).toBeTruthy();
+  });
+
+  it('updates rows live, opens the detail with steps, UPID and reason, and cancels', async () => {
+    const row = await openPage();
+    bridge.emit('operations:onChanged', { id: 'op-r', batchId: null, state: 'succeeded', stepsDone: 1, stepsTotal: 1, reason: null });
+    await waitFor(() => expect(within(row).getByText('succeeded')).toBeTruthy());
+    expect(within(row).queryByRole('button', { name: /^Cancel/ })).toBeNull();
+
+    const frow = screen.getByText('guest-301 (301)').closest('tr')!;
+    await fireEvent.click(within(frow).getByRole('button', { name: 'Details of Migrate guest-301 (301)' }));
+    const drawer = await screen.findByRole('complementary', { name: 'Migrate guest-301' });
+    expect(within(drawer).getByText(/target node offline/)).toBeTruthy();
+
+    await fireEvent.click(within(row).getByRole('button', { name: /Details of Start/ }));
+    const d2 = await screen.findByRole('complementary', { name: 'Start db-primary' });
+    expect(within(d2).getByText(/^UPID:pve1:/)).toBeTruthy();
+    expect(within(d2).getByText('db-primary is running')).toBeTruthy();
+  });
+
+  it('cancels a running operation and reports a refusal', async () => {
+    await openPage();
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel Start db-primary (102)' }));
+    await waitFor(() => expect(bridge.callsTo('operations:cancel')).toEqual([{ id: 'op-r' }]));
+    bridge.handle({
+      'operations:cancel': () => {
+        throw new FakeFailure({ code: 'conflict', message: 'Operation is already succeeded', field: 'id' });
+      },
+    });
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel Start db-primary (102)' }));
+    expect(await screen.findByText('Cannot cancel Start db-primary (102): Operation is already succeeded')).toBeTruthy();
+  });
+});
+
+describe('bulk actions from the guest list', () => {
+  it('selects guests across pages, plans per item with refusals, applies and shows aggregated progress', async () => {
+    let items: OperationSummary[] = [];
+    const batchOf = (): BatchDto => {
+      const byState: Record<string, number> = {};
+      for (const o of items) byState[o.state] = (byState[o.state] ?? 0) + 1;
+      return { batchId: 'b-1', total: items.length, byState, operations: items };
+    };
+    bridge.handle({
+      'operations:bulkPlan': (req) => {
+        items = req.requests.map((r, i) => {
+          const op = summaryOf(plannedOperation(r, `op-${i}`, 'b-1'));
+          return i === 1 ? { ...op, state: 'refused' as const, reason: 'guest-000002 is locked' } : op;
+        });
+        return batchOf();
+      },
+      'operations:applyBatch': () => {
+        items = items.map((o) => (o.state === 'planned' ? { ...o, state: 'queued' as const } : o));
+        return batchOf();
+      },
+      'operations:batch': () => batchOf(),
+    });
+    render(App);
+    router.reset(route('guests'));
+    await fireEvent.click(await screen.findByRole('checkbox', { name: 'Select guest-000001' }));
+    await fireEvent.click(screen.getByRole('checkbox', { name: 'Select guest-000002' }));
+    const bar = screen.getByRole('group', { name: 'Selected guests' });
+    expect(bar.textContent).toMatch(/2 selected/);
+    await waitFor(() => expect((within(bar).getByRole('button', { name: 'Snapshot…' }) as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(within(bar).getByRole('button', { name: 'Snapshot…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Snapshot 2 guests' });
+    await fireEvent.input(within(dialog).getByLabelText('Snapshot name'), { target: { value: 'pre-patch' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Review plan' }));
+    await within(dialog).findByText('guest-000002 is locked');
+    expect(bridge.callsTo('operations:bulkPlan')).toEqual([
+      {
+        requests: [
+          { action: 'snapshot', clusterId: 'c1', vmid: 101, snapname: 'pre-patch' },
+          { action: 'snapshot', clusterId: 'c1', vmid: 102, snapname: 'pre-patch' },
+        ],
+      },
+    ]);
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Apply 1 of 2' }));
+    const status = await within(dialog).findByRole('status', { name: 'Batch progress' });
+    await waitFor(() => expect(status.textContent).toMatch(/1 queued/));
+    expect(status.textContent).toMatch(/1 refused/);
+
+    items = items.map((o) => (o.state === 'queued' ? { ...o, state: 'succeeded' as const, stepsDone: 1 } : o));
+    bridge.emit('operations:onChanged', { id: 'op-0', batchId: 'b-1', state: 'succeeded', stepsDone: 1, stepsTotal: 1, reason: null });
+    await waitFor(() => expect(status.textContent).toMatch(/1 succeeded/));
+    expect(within(status).getByRole('progressbar', { name: 'Items finished' }).getAttribute('aria-valuetext')).toBe('2 of 2');
+    // One toast for the batch, with its counts.
+    expect(await screen.findByText('Snapshot 2 guests: 1 succeeded, 1 refused')).toBeTruthy();
+  });
+});
