@@ -47,7 +47,7 @@ import { createLogger, FileLogSink, Redactor, type LogSink, type Logger } from '
 import { startDemoFleet, type DemoFleet } from './demo-fleet';
 import { createOperationEngine } from './operations-wiring';
 import { toDto, toSummary, type Decision, type OperationEngine } from '../orchestration';
-import { PveClusterSource, PveGateway } from './pve-adapters';
+import { PveClusterSource, PveGateway, toAppException } from './pve-adapters';
 import { centralSnapshot } from './scmp-tenancy';
 import { WorkerInventorySync, type SyncEngine } from './sync-worker-host';
 import { scrubbedGateway, scrubbedSource } from './scrub-errors';
@@ -542,6 +542,42 @@ export async function createApp(config: AppConfig): Promise<App> {
     'operations:get': (req) => toDto(ops.get(req.id)),
     'operations:batch': (req) => ops.batch(req.batchId),
     'operations:cancel': (req) => toDto(ops.cancel(req.id, operator)),
+    'pve:tasks': async (req) => {
+      const conn = connections.get(req.clusterId);
+      if (!pveSource) throw new AppException('unreachable', 'No Proxmox VE client in this configuration');
+      const iso = (s: number | undefined) => (s === undefined ? null : new Date(s * 1000).toISOString());
+      try {
+        const page = await (pveSource as PveClusterSource).client(conn).nodeTasks(req.node, { limit: req.limit, ...(req.errorsOnly ? { errors: true } : {}), source: 'all' });
+        return page.items.map((t) => ({
+          upid: t.upid,
+          node: t.node ?? req.node,
+          type: t.type ?? '',
+          id: t.id ?? '',
+          user: t.user ?? '',
+          startedAt: iso(t.starttime),
+          endedAt: iso(t.endtime),
+          status: t.status ?? null,
+        }));
+      } catch (err) {
+        throw toAppException(err, conn.name);
+      }
+    },
+    'pve:taskLog': async (req) => {
+      const conn = connections.get(req.clusterId);
+      if (!pveSource) throw new AppException('unreachable', 'No Proxmox VE client in this configuration');
+      const client = (pveSource as PveClusterSource).client(conn);
+      try {
+        const [log, st] = await Promise.all([client.taskLog(req.upid, { start: req.start, limit: 500 }), client.taskStatus(req.upid)]);
+        return {
+          lines: log.items.map((l) => ({ n: l.n, t: l.t })),
+          total: log.total ?? req.start + log.items.length,
+          running: st.status === 'running',
+          exitstatus: st.exitstatus ?? null,
+        };
+      } catch (err) {
+        throw toAppException(err, conn.name);
+      }
+    },
     'tenancy:tenants': () => tenancy.tenants(),
     'tenancy:saveTenant': (req) => tenancy.saveTenant(requireAction('tenant.manage', gatekeeper.tenantTarget(req.id)), req),
     'tenancy:quotas': (req) => tenancy.quotas(req.tenantId),

@@ -56,6 +56,24 @@ describe('operations through the contract', () => {
     expect(list.map((o) => o.id)).toContain(planned.id);
   }, 30_000);
 
+  it('lists the node’s PVE tasks (whatever started them) and reads a task’s log', async () => {
+    const done = await call<OperationDto[]>('operations:list', { state: 'succeeded' });
+    const op = await call<OperationDto>('operations:get', { id: done[0]!.id });
+    const upid = op.steps[0]!.upid!;
+    const tasks = await call<{ upid: string; status: string | null; type: string }[]>('pve:tasks', { clusterId: op.clusterId, node: op.plan.target.node, limit: 50 });
+    expect(tasks.find((t) => t.upid === upid)).toMatchObject({ status: 'OK', type: 'qmstart' });
+    const log = await call<{ lines: { n: number; t: string }[]; total: number; running: boolean; exitstatus: string | null }>('pve:taskLog', { clusterId: op.clusterId, upid });
+    expect(log.running).toBe(false);
+    expect(log.exitstatus).toBe('OK');
+    expect(log.lines.length).toBeGreaterThan(0);
+    expect(log.lines.at(-1)!.t).toMatch(/TASK OK/);
+    // From a later line on: only what follows (how a running task's log is streamed).
+    const tail = await call<{ lines: { n: number }[] }>('pve:taskLog', { clusterId: op.clusterId, upid, start: log.lines.length - 1 });
+    expect(tail.lines).toHaveLength(1);
+    const bad = await dispatch('pve:taskLog', { clusterId: op.clusterId, upid: 'not-a-upid' });
+    expect(!bad.ok && bad.error.code).toBe('invalid_request');
+  }, 30_000);
+
   it('bulk: plans a selection with per-item results, applies it and aggregates progress', async () => {
     const running = app.fleet.guests({ query: 'status:running', limit: 50 }).rows.filter((r) => !r.template && r.type === 'qemu');
     const rows = running.slice(0, 3);

@@ -163,6 +163,8 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
     'operations:get': { id: 'fuzz-op' },
     'operations:batch': { batchId: 'fuzz-batch' },
     'operations:cancel': { id: 'fuzz-op' },
+    'pve:tasks': { clusterId: 'c1', node: 'pve1', limit: 10 },
+    'pve:taskLog': { clusterId: 'c1', upid: 'UPID:pve1:00001234:00005678:5F000000:qmstart:100:root@pam:', start: 0 },
     'scmp:status': {},
     // Port 9 on loopback: nothing listens, so a connect attempt fails fast without leaving the machine.
     'scmp:connect': { url: 'https://127.0.0.1:9', fingerprint: FP, tokenId: 'cairn-fuzz', token: 'fuzz-scmp-token' },

@@ -156,6 +156,21 @@ export const OperationChangedSchema = z.strictObject({
 });
 export type OperationChanged = z.infer<typeof OperationChangedSchema>;
 
+const Upid = z.string().min(10).max(512).regex(/^UPID:/);
+export const PveTaskSchema = z.strictObject({
+  upid: z.string(),
+  node: z.string(),
+  type: z.string(),
+  /** What it worked on (a VMID, a storage…), as PVE names it. */
+  id: z.string(),
+  user: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  /** `OK`, `WARNINGS: n` or the error text once finished; null while running. */
+  status: z.string().nullable(),
+});
+export type PveTask = z.infer<typeof PveTaskSchema>;
+
 export const operationsChannels = {
   /** Plans one change; nothing is sent to PVE but reads. */
   'operations:plan': { request: z.strictObject({ request: OperationRequestSchema }), response: OperationSchema },
@@ -170,6 +185,21 @@ export const operationsChannels = {
   'operations:get': { request: z.strictObject({ id: Id }), response: OperationSchema },
   'operations:batch': { request: z.strictObject({ batchId: Id }), response: BatchSchema },
   'operations:cancel': { request: z.strictObject({ id: Id }), response: OperationSchema },
+  /** A node's recent PVE tasks (any origin: Cairn, the PVE UI, HA, backups), newest first. */
+  'pve:tasks': {
+    request: z.strictObject({ clusterId: Id, node: NodeName, limit: z.number().int().min(1).max(500).default(50), errorsOnly: z.boolean().default(false) }),
+    response: z.array(PveTaskSchema),
+  },
+  /** A PVE task's log from line `start` on, and whether the task still runs (poll to stream it). */
+  'pve:taskLog': {
+    request: z.strictObject({ clusterId: Id, upid: Upid, start: z.number().int().min(0).default(0) }),
+    response: z.strictObject({
+      lines: z.array(z.strictObject({ n: z.number().int(), t: z.string() })),
+      total: z.number().int().min(0),
+      running: z.boolean(),
+      exitstatus: z.string().nullable(),
+    }),
+  },
 } as const;
 
 export const operationsEvents = {

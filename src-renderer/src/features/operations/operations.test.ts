@@ -157,6 +157,23 @@ describe('task centre', () => {
     const d2 = await screen.findByRole('complementary', { name: 'Start db-primary' });
     expect(within(d2).getByText(/^UPID:pve1:/)).toBeTruthy();
     expect(within(d2).getByText('db-primary is running')).toBeTruthy();
+
+    // The step's PVE task log, streamed from the last line seen until the task ends.
+    let calls = 0;
+    bridge.handle({
+      'pve:taskLog': (req) => {
+        calls++;
+        return req.start === 0
+          ? { lines: [{ n: 1, t: 'starting VM 102' }], total: 1, running: true, exitstatus: null }
+          : { lines: [{ n: 2, t: 'TASK OK' }], total: 2, running: false, exitstatus: 'OK' };
+      },
+    });
+    await fireEvent.click(within(d2).getByRole('button', { name: 'Task log' }));
+    await waitFor(() => expect(within(d2).getByLabelText(/^Task log of UPID/).textContent).toContain('starting VM 102'));
+    await waitFor(() => expect(within(d2).getByText(/finished: OK/)).toBeTruthy(), { timeout: 3000 });
+    expect(within(d2).getByLabelText(/^Task log of UPID/).textContent).toBe('starting VM 102\nTASK OK\n');
+    expect(bridge.callsTo('pve:taskLog').map((r) => r.start)).toEqual([0, 1]);
+    expect(calls).toBe(2);
   });
 
   it('cancels a running operation and reports a refusal', async () => {
