@@ -195,6 +195,27 @@ describe('fleet overview, site and host pages', () => {
     expect(router.current).toEqual({ page: 'site', params: { siteId: 'site:fra-edge-1' } });
   });
 
+  it('host page: the host’s recent PVE tasks of any origin, each log on demand', async () => {
+    const upid = 'UPID:pve1:00001234:00005678:6500AAAA:vzdump:101:root@pam:';
+    bridge.handle({
+      'pve:tasks': () => [
+        { upid, node: 'pve1', type: 'vzdump', id: '101', user: 'root@pam', startedAt: '2026-11-22T02:00:00.000Z', endedAt: '2026-11-22T02:04:00.000Z', status: 'WARNINGS: 1' },
+        { upid: upid.replace('vzdump', 'qmstart'), node: 'pve1', type: 'qmstart', id: '102', user: 'ops@pve!cairn', startedAt: '2026-11-22T09:00:00.000Z', endedAt: null, status: null },
+      ],
+      'pve:taskLog': () => ({ lines: [{ n: 1, t: 'INFO: starting new backup job' }, { n: 2, t: 'TASK WARNINGS: 1' }], total: 2, running: false, exitstatus: 'WARNINGS: 1' }),
+    });
+    router.reset(route('host', { clusterId: 'c1', node: 'pve1' }));
+    render(App);
+    const section = await screen.findByRole('region', { name: 'Recent PVE tasks on pve1' });
+    expect(bridge.callsTo('pve:tasks')).toEqual([{ clusterId: 'c1', node: 'pve1', limit: 25 }]);
+    await waitFor(() => expect(within(section).getByText('vzdump')).toBeTruthy());
+    expect(within(section).getByText('WARNINGS: 1')).toBeTruthy();
+    expect(within(section).getByText('running')).toBeTruthy();
+    await fireEvent.click(within(section).getAllByRole('button', { name: 'Log' })[0]!);
+    await waitFor(() => expect(within(section).getByLabelText(`Task log of ${upid}`).textContent).toContain('starting new backup job'));
+    expect(bridge.callsTo('pve:taskLog')).toEqual([{ clusterId: 'c1', upid, start: 0 }]);
+  });
+
   it('reloads a site when one of its clusters changes', async () => {
     router.reset(route('site', { siteId: 'site:fra-edge-1' }));
     render(App);
