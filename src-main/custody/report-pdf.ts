@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import QRCode from 'qrcode';
+import { makeSafe, wrap } from '../util/pdf-text';
 import { CUSTODY_ROLES, CUSTODY_STATE_LABELS, type CustodyState, type CustodyVerifyResult } from '../../src-preload/contract';
 import { BundleSchema, verifyBundle, type Bundle, type VerifyOptions } from './bundle';
 import { EventBodySchema, eventHash, type EventBody } from './event';
@@ -73,42 +74,6 @@ const bytesLabel = (n: number) => {
   return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]} (${n.toLocaleString('en-US')} bytes)`;
 };
 
-/** Helvetica and Courier speak WinAnsi only: map what they cannot draw rather than throw. */
-function makeSafe(font: PDFFont): (s: string) => string {
-  const set = new Set(font.getCharacterSet());
-  return (s) =>
-    s
-      .replace(/→/g, '->')
-      .replace(/\r\n?/g, '\n')
-      .replace(/\t/g, ' ')
-      .replace(/[^\n]/gu, (ch) => (set.has(ch.codePointAt(0) as number) ? ch : '?'));
-}
-
-/** Word-wraps to a width, hard-breaking tokens (hashes, keys) that are longer than a line. */
-function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
-  const out: string[] = [];
-  for (const para of text.split('\n')) {
-    let line = '';
-    for (const word of para.split(/(\s+)/)) {
-      if (word === '') continue;
-      const candidate = line + word;
-      if (font.widthOfTextAtSize(candidate, size) <= width) {
-        line = candidate;
-        continue;
-      }
-      if (line.trim()) out.push(line.trimEnd());
-      line = /^\s+$/.test(word) ? '' : word;
-      while (font.widthOfTextAtSize(line, size) > width) {
-        let n = line.length - 1;
-        while (n > 1 && font.widthOfTextAtSize(line.slice(0, n), size) > width) n--;
-        out.push(line.slice(0, n));
-        line = line.slice(n);
-      }
-    }
-    out.push(line.trimEnd());
-  }
-  return out;
-}
 
 /** A cursor over pages: adds a page when the next block does not fit. */
 class Writer {

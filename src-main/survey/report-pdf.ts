@@ -8,6 +8,7 @@
  * the PDF to it. Deterministic for a fixed `generatedAt` in the JSON.
  */
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type PDFPage, type RGB } from 'pdf-lib';
+import { makeSafe, wrap } from '../util/pdf-text';
 import { sha256Hex } from './canonical';
 import type { ReadinessReport } from './report';
 
@@ -55,42 +56,6 @@ interface Fonts {
   mono: PDFFont;
 }
 
-function makeSafe(font: PDFFont): (s: string) => string {
-  const set = new Set(font.getCharacterSet());
-  return (s) =>
-    s
-      .replace(/→/g, '->')
-      .replace(/[–—]/g, '-')
-      .replace(/›/g, '>')
-      .replace(/\r\n?/g, '\n')
-      .replace(/\t/g, ' ')
-      .replace(/[^\n]/gu, (ch) => (set.has(ch.codePointAt(0) as number) ? ch : '?'));
-}
-
-function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
-  const out: string[] = [];
-  for (const para of text.split('\n')) {
-    let line = '';
-    for (const word of para.split(/(\s+)/)) {
-      if (word === '') continue;
-      const candidate = line + word;
-      if (font.widthOfTextAtSize(candidate, size) <= width) {
-        line = candidate;
-        continue;
-      }
-      if (line.trim()) out.push(line.trimEnd());
-      line = /^\s+$/.test(word) ? '' : word;
-      while (font.widthOfTextAtSize(line, size) > width) {
-        let n = line.length - 1;
-        while (n > 1 && font.widthOfTextAtSize(line.slice(0, n), size) > width) n--;
-        out.push(line.slice(0, n));
-        line = line.slice(n);
-      }
-    }
-    out.push(line.trimEnd());
-  }
-  return out;
-}
 
 /** Truncates to a width with an ellipsis (labels inside drawings). */
 function fit(text: string, font: PDFFont, size: number, width: number): string {
