@@ -231,7 +231,7 @@ export async function fleetSyncBench(args: string[]): Promise<void> {
     emit({ name: 'fleet.search.index_build', value: indexBuildMs, unit: 'ms', note: 'first query after a change: load + two sort orders' });
     emit({ name: 'fleet.search.p50', value: percentile(times, 50), unit: 'ms' });
     emit({ name: 'fleet.search.p95', value: percentile(times, 95), unit: 'ms', target: '<=30' });
-    emit({ name: 'fleet.rss.peak', value: rssMb, unit: 'MB', target: '<=300', note: `peak before the sync ${Math.round(rssBeforeSync)} MB, after it ${Math.round(rssAfterSync)} MB; live V8 heap after the full sync ${Math.round(heapAfterSync)} MB, with the guest index ${Math.round(heapMb)} MB${globalThis.gc ? '' : ' (run with --expose-gc for live figures)'}` });
+    emit({ name: 'fleet.rss.peak', value: rssMb, unit: 'MB', target: '<=300', note: `peak before the sync ${Math.round(rssBeforeSync)} MB, after it ${Math.round(rssAfterSync)} MB; live V8 heap after the full sync ${Math.round(heapAfterSync)} MB, with the guest index ${Math.round(heapMb)} MB${globalThis.gc ? '' : ' (run with --expose-gc for live figures)'}; malloc arenas ${process.env.MALLOC_ARENA_MAX ?? 'glibc default'}` });
   } finally {
     child.kill('SIGINT');
     await new Promise((r) => child.once('exit', r));

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { ROOT, runForwardingSignals } from './lib/build.mjs';
+import { ROOT, runForwardingSignals, runtimeEnv } from './lib/build.mjs';
 
 const OUT = join(ROOT, 'out/bench');
 
@@ -37,7 +37,7 @@ export async function runBench(args) {
   });
   return runForwardingSignals(process.execPath, ['--expose-gc', '--enable-source-maps', join(OUT, 'run.mjs'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, CAIRN_BENCH_CLI: join(OUT, 'cairn.mjs') },
+    env: { ...runtimeEnv(), CAIRN_BENCH_CLI: join(OUT, 'cairn.mjs') },
   });
 }
 

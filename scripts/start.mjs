@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { buildIfStale, ROOT, runForwardingSignals } from './lib/build.mjs';
+import { buildIfStale, ROOT, runForwardingSignals, runtimeEnv } from './lib/build.mjs';
 import { runWeb } from './web.mjs';
 
 const TIMEOUT_MS = Number(process.env.CAIRN_ELECTRON_TIMEOUT_MS) || 300_000;
@@ -53,7 +53,7 @@ if (!electron.path) {
   );
   process.exitCode = await runWeb(args);
 } else {
-  const env = { ...process.env };
+  const env = runtimeEnv();
   delete env.ELECTRON_RUN_AS_NODE;
   // Chromium refuses to run as root with its sandbox; outside root the sandbox stays on.
   const extra = process.platform === 'linux' && process.getuid?.() === 0 ? ['--no-sandbox'] : [];

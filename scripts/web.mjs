@@ -7,12 +7,12 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildIfStale, ROOT, runForwardingSignals } from './lib/build.mjs';
+import { buildIfStale, ROOT, runForwardingSignals, runtimeEnv } from './lib/build.mjs';
 
 export async function runWeb(args) {
   if (!(await buildIfStale())) return 1;
   const tsx = import.meta.resolve('tsx');
-  return runForwardingSignals(process.execPath, ['--import', tsx, join(ROOT, 'src-main/web/main.ts'), ...args], { cwd: ROOT });
+  return runForwardingSignals(process.execPath, ['--import', tsx, join(ROOT, 'src-main/web/main.ts'), ...args], { cwd: ROOT, env: runtimeEnv() });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
