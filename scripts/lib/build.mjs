@@ -45,7 +45,8 @@ export function staleReason(root = ROOT) {
  * it; the sync worker and V8's background compiler and GC threads each
  * retained tens of MB that way at 500 sites (peak RSS 330 MB with the
  * default, 282 MB with two arenas). Other C libraries ignore the variable.
- * The packaged app sets the same in its launchers (build/).
+ * Not yet set for the packaged Linux app: electron-builder's desktop entry
+ * cannot prepend an environment variable to its Exec line.
  */
 export function runtimeEnv(base = process.env) {
   return { MALLOC_ARENA_MAX: '2', ...base };
