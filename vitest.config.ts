@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'main',
           environment: 'node',
-          include: ['src-main/**/*.test.ts', 'src-preload/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['src-main/**/*.test.ts', 'src-preload/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.mjs'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           pool: 'forks',

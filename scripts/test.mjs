@@ -7,8 +7,10 @@
  *   3 lint              (eslint, dependency-cruiser)
  *   4 type check        (tsc -b, svelte-check)
  *   5 build             (electron-vite build → out/)
- *   6 unit tests        (vitest, inside a throwaway D-Bus session + gnome-keyring)
- *   7 end-to-end tests  (playwright against browser mode)
+ *   6 electronegativity (Electron security scan of src-main and out/, offline)
+ *   7 licences          (shipped dependency tree: no GPL/AGPL/SSPL/unknown)
+ *   8 unit tests        (vitest, inside a throwaway D-Bus session + gnome-keyring)
+ *   9 end-to-end tests  (playwright against browser mode)
  * and ends with one plain line: `N passed, N failed[, N skipped]`.
  *
  * Options (for local iteration): --only=lint,unit  --skip=provision,e2e
@@ -157,7 +159,7 @@ async function keytar() {
   return 0;
 }
 
-// ---- steps 3–5 --------------------------------------------------------------------------
+// ---- steps 3–7 --------------------------------------------------------------------------
 
 const lint = () =>
   runAll([
@@ -172,6 +174,10 @@ const typecheck = () =>
   ]);
 
 const build = () => run(join(BIN, 'electron-vite'), ['build']);
+
+// Both read only local files: the scanner's online check (Electron release list) is excluded.
+const electronegativity = () => run(process.execPath, [join(ROOT, 'scripts/electronegativity.mjs')]);
+const licences = () => run(process.execPath, [join(ROOT, 'scripts/licences.mjs')]);
 
 // ---- step 6: unit tests inside a real Secret Service ----------------------------
 
@@ -250,6 +256,8 @@ const STEPS = [
   { id: 'lint', title: 'Lint: eslint + dependency-cruiser', fn: lint },
   { id: 'typecheck', title: 'Type check: tsc -b + svelte-check', fn: typecheck },
   { id: 'build', title: 'Build: electron-vite build', fn: build },
+  { id: 'electronegativity', title: 'Security scan: electronegativity (src-main, out/)', fn: electronegativity },
+  { id: 'licences', title: 'Licences of shipped dependencies', fn: licences },
   { id: 'unit', title: 'Unit tests: vitest (in a D-Bus session with gnome-keyring)', fn: unit },
   { id: 'e2e', title: 'End-to-end tests: playwright (browser mode, Chromium)', fn: e2e },
 ];

@@ -7,16 +7,28 @@
  * dir — the SQLite file, its -wal and -shm, the logs — and every response
  * is searched for the secret in several encodings: it must appear nowhere.
  * And when the keychain refuses the secret, nothing at all is written.
+ * The same holds across every store the app writes — a PVE token, an SSH
+ * key with its passphrase and an SCMP token driven through connections,
+ * evidence collection, custody, surveys (photos, bundles, reports), the
+ * SCMP outbox and audit exports, with the whole data dir walked so a new
+ * store is covered without naming it — and for what the sync worker tells
+ * the main thread.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Channel, Result } from '../../src-preload/contract';
+import { Worker } from 'node:worker_threads';
+import { emptySurvey, type Channel, type Result } from '../../src-preload/contract';
 import type { EndpointGateway } from '../connections/connections-service';
+import { seedDemoCustody } from '../custody';
 import type { ClusterSource } from '../fleet/inventory-sync';
+import { LoopbackScmpServer, seedLoopbackScmp } from '../scmp';
 import { KeytarSecretStore, MemorySecretStore, UnavailableSecretStore, type SecretStore } from '../secrets';
+import type { SshRunner } from '../ssh';
+import { keygen } from '../ssh/sshd-fixture';
+import { JPEG } from '../survey/test-support';
 import { AppException } from '../util/app-exception';
 import { createApp, type App } from './create-app';
 
@@ -145,6 +157,12 @@ describe('a planted secret', () => {
     await call('connections:remove', { id: ids.crashy });
     await call('connections:list');
 
+    // The audit trail recorded the changes, refusals included, and its exports carry no secret either.
+    const trail = app.audit.list({ action: 'connections', limit: 500 }).rows;
+    expect(trail.filter((e) => e.action === 'connections.add' && e.outcome === 'ok')).toHaveLength(3);
+    expect(trail.some((e) => e.action === 'connections.add' && e.outcome === 'refused' && e.error === 'conflict')).toBe(true);
+    for (const format of ['bundle', 'csv', 'pdf'] as const) expect((await call('audit:export', { format })).ok).toBe(true);
+
     // The secret is still usable where it belongs (the keychain port), so the test planted a live one.
     expect(await app.connections.secretFor(ids.good as string)).toBe(secret);
 
@@ -192,6 +210,9 @@ describe('connections:add when the keychain refuses', () => {
     });
     apps.push(app);
     const changesBefore = app.db.prepare('SELECT total_changes()').pluck().get() as number;
+    // The one thing written is the audit entry of the refusal (its leaf, subtree hashes and search row).
+    const auditRows = () => app.db.prepare('SELECT (SELECT COUNT(*) FROM ledger_audit_leaves) + (SELECT COUNT(*) FROM ledger_audit_nodes) + (SELECT COUNT(*) FROM audit_entries)').pluck().get() as number;
+    const auditBefore = auditRows();
 
     const r = await app.router.dispatch(
       'connections:add',
@@ -204,7 +225,8 @@ describe('connections:add when the keychain refuses', () => {
       expect(r.error.message.length).toBeGreaterThan(20);
       expect(JSON.stringify(r)).not.toContain(secret);
     }
-    expect(app.db.prepare('SELECT total_changes()').pluck().get()).toBe(changesBefore);
+    expect(app.db.prepare('SELECT total_changes()').pluck().get()).toBe(changesBefore + auditRows() - auditBefore);
+    expect(app.audit.list().rows[0]).toMatchObject({ action: 'connections.add', outcome: 'failed', error: 'secret_store_unavailable', target: name });
     expect(app.db.prepare('SELECT COUNT(*) FROM connections').pluck().get()).toBe(0);
     expect(await app.router.dispatch('connections:list', {}, { transport: 'test' })).toEqual({ ok: true, value: [] });
 
@@ -213,7 +235,209 @@ describe('connections:add when the keychain refuses', () => {
     for (const f of filesUnder(dataDir)) {
       const bytes = readFileSync(f);
       expect(bytes.includes(Buffer.from(secret)), `${f} contains the secret`).toBe(false);
-      if (!f.endsWith('.log')) expect(bytes.includes(Buffer.from(name)), `${f} contains the refused connection`).toBe(false);
+      // The database holds the name once: as the target of the refusal's audit entry, by design.
+      if (!f.endsWith('.log') && !/cairn\.db/.test(f)) expect(bytes.includes(Buffer.from(name)), `${f} contains the refused connection`).toBe(false);
+    }
+  });
+});
+
+/** Every long base64 string inside a value, decoded: exported PDFs and downloaded chunks travel as base64. */
+function decodedBlobs(value: unknown, out: Buffer[] = []): Buffer[] {
+  if (typeof value === 'string') {
+    if (value.length >= 64 && /^[A-Za-z0-9+/]+={0,2}$/.test(value)) out.push(Buffer.from(value, 'base64'));
+  } else if (Array.isArray(value)) {
+    for (const v of value) decodedBlobs(v, out);
+  } else if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) decodedBlobs(v, out);
+  }
+  return out;
+}
+
+function expectNowhereInWire(what: string, values: unknown, secrets: string[]): void {
+  const text = JSON.stringify(values);
+  const blobs = decodedBlobs(values);
+  for (const secret of secrets) {
+    for (const n of needles(secret)) {
+      expect(text.includes(n.toString('utf8')), `${what} contain ${secret.slice(0, 10)}…`).toBe(false);
+      for (const b of blobs) expect(b.includes(n), `a base64 payload in ${what} contains ${secret.slice(0, 10)}…`).toBe(false);
+    }
+  }
+}
+
+describe('planted secrets across every store the app writes', () => {
+  it('a PVE token, an SSH key passphrase and an SCMP token reach no file under the data dir, no response, no event', async () => {
+    const pveToken = `PVETOKEN-${randomBytes(24).toString('base64url')}`;
+    const sshPassphrase = `SSHPASS-${randomBytes(24).toString('base64url')}`;
+    const scmpToken = `SCMPTOKEN-${randomBytes(24).toString('base64url')}`;
+    const secrets = [pveToken, sshPassphrase, scmpToken];
+    const dataDir = newDataDir();
+    const keyDir = newDataDir();
+    const key = keygen(join(keyDir, 'id_ed25519'), sshPassphrase);
+    // The (encrypted) private key is a secret too: only the keychain may hold it.
+    const keyLines = key.privateKey.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));
+    expect(keyLines.length).toBeGreaterThan(1);
+
+    const scmp = await LoopbackScmpServer.start({ token: scmpToken });
+    seedLoopbackScmp(scmp);
+    const HOST_FP = `SHA256:${'B'.repeat(43)}`;
+    // Every remote party misbehaves the worst way it can: it quotes the credentials it was given.
+    const sshRunner: SshRunner = {
+      probeHostKey: () => Promise.resolve({ keyType: 'ssh-ed25519', fingerprint: HOST_FP }),
+      exec: (_endpoint, _fp, creds) => Promise.reject(new Error(`all auth methods failed for ${creds.user} (passphrase ${creds.passphrase}; key ${creds.privateKey.slice(60, 140)})`)),
+    };
+    const gateway: EndpointGateway = {
+      probe: () => Promise.reject(new AppException('unreachable', 'no PVE here')),
+      test: (_conn, s) => Promise.reject(new AppException('unauthenticated', `401 for PVEAPIToken=ops@pve!console=${s}`)),
+    };
+    const clusterSource: ClusterSource = {
+      snapshot: () => Promise.reject(new AppException('unauthenticated', `sync refused token ${pveToken}`)),
+      siteOf: () => ({ id: 'site:lab', name: 'lab', region: 'eu', kind: 'edge' }),
+      rrd: () => Promise.reject(new Error(`rrd failed with ${pveToken}`)),
+    };
+    const app = await createApp({
+      dataDir,
+      version: '0.0.0-test',
+      transport: 'test',
+      secrets: new MemorySecretStore(),
+      fleet: { mode: 'configured' },
+      sync: false,
+      gateway,
+      clusterSource,
+      sshRunner,
+      attestation: { operator: 'planted.operator' },
+    });
+    apps.push(app);
+    try {
+      const responses: unknown[] = [];
+      const events: unknown[] = [];
+      app.events.subscribe((e, p) => events.push({ e, p }));
+      const call = async (channel: string, payload: unknown = {}): Promise<Result<unknown>> => {
+        const r = await app.router.dispatch(channel, payload, { transport: 'test' });
+        responses.push(r);
+        return r;
+      };
+      const ok = async <T>(channel: string, payload: unknown = {}): Promise<T> => {
+        const r = await call(channel, payload);
+        if (!r.ok) throw new Error(`${channel}: ${r.error.code} ${r.error.message}`);
+        return r.value as T;
+      };
+      /** A whole download (bundle, report), chunk by chunk, kept as a response. */
+      const download = async (d: { downloadId: string; chunks: number }): Promise<Buffer> => {
+        const parts: Buffer[] = [];
+        for (let index = 0; index < d.chunks; index++) parts.push(Buffer.from((await ok<{ data: string }>('survey:download', { downloadId: d.downloadId, index })).data, 'base64'));
+        const all = Buffer.concat(parts);
+        responses.push({ downloaded: all.toString('base64') });
+        return all;
+      };
+
+      // PVE: a connection with its token, tested against an endpoint that quotes it.
+      const pve = await ok<{ id: string }>('connections:add', { name: 'pve-planted', kind: 'pve', url: 'https://10.9.8.7:8006', fingerprint: FP, tokenId: 'ops@pve!console', secret: pveToken });
+      await call('connections:test', { id: pve.id });
+      await call('fleet:syncNow', {});
+      await call('fleet:rrd', { clusterId: pve.id, node: 'pve1', timeframe: 'hour' });
+
+      // SSH: the key with its passphrase (once wrong), a pinned host, evidence collection that fails quoting both.
+      await call('ssh:addKey', { name: 'planted-wrong', privateKey: key.privateKey, passphrase: `${sshPassphrase}-wrong` });
+      await ok('ssh:addKey', { name: 'planted', privateKey: key.privateKey, passphrase: sshPassphrase });
+      await ok('ssh:trustHostKey', { host: 'guest.example', port: 22, user: 'root', fingerprint: HOST_FP });
+      await call('attestation:attestNow', { guest: { clusterId: pve.id, vmid: 100, name: 'vm-planted' }, target: { host: 'guest.example', port: 22, user: 'root' }, keyName: 'planted' });
+      await call('attestation:list', { query: '', filter: 'all' });
+      await call('attestation:detail', { clusterId: pve.id, vmid: 100 });
+
+      // SCMP: connect with its token, pull, and push what the outbox holds.
+      await ok('scmp:connect', { url: scmp.url, fingerprint: scmp.fingerprint, tokenId: 'cairn-planted', token: scmpToken });
+
+      // Custody: signed events, the bundle, the PDF, queued for the SCMP.
+      await seedDemoCustody(app.custody);
+      const job = app.custody.board().jobs[0];
+      expect(job).toBeDefined();
+      await ok('custody:export', { scope: 'job', id: job!.id });
+      await ok('custody:exportPdf', { scope: 'job', id: job!.id });
+      await ok('scmp:queue', { kind: 'custody', scope: 'job', id: job!.id });
+
+      // Survey: a photo on disk, the engineer's signature, the signed bundle and both reports, queued too.
+      const survey = await ok<{ id: string }>('survey:save', { data: emptySurvey('planted survey'), autosave: false });
+      const up = await ok<{ uploadId: string }>('survey:upload', { index: 0, data: JPEG.toString('base64') });
+      await ok('survey:attach', { id: survey.id, uploadId: up.uploadId, fileName: 'rack.jpg', caption: 'front' });
+      await ok('survey:sign', { id: survey.id, engineer: 'Planted Engineer' });
+      await download(await ok('survey:export', { id: survey.id }));
+      await download(await ok('survey:report', { id: survey.id, format: 'pdf' }));
+      await download(await ok('survey:report', { id: survey.id, format: 'json' }));
+      await ok('scmp:queue', { kind: 'survey', id: survey.id });
+      await ok('scmp:syncNow');
+      expect(scmp.bundles.size).toBeGreaterThanOrEqual(2);
+
+      // Audit exports (CSV, PDF, bundle), where this build has them.
+      for (const format of ['csv', 'pdf', 'bundle']) await call('audit:export', { format });
+      await call('audit:list', { offset: 0, limit: 100 });
+      await call('custody:exportFieldLog', {});
+
+      // The secrets are live where they belong.
+      expect(await app.connections.secretFor(pve.id)).toBe(pveToken);
+
+      expectNowhereInWire('responses and events', [responses, events], secrets);
+      // What left for the SCMP (pushed bundles) carries none of them either.
+      expectNowhereInWire('pushed SCMP bundles', [...scmp.bundles.values()].map((b) => b.bytes.toString('base64')), secrets);
+
+      app.db.pragma('wal_checkpoint(PASSIVE)');
+      const files = filesUnder(dataDir);
+      // The walk covers every store the run created: database (+ -wal, -shm), log, SCMP outbox, survey photos.
+      for (const must of [/cairn\.db$/, /cairn\.db-wal$/, /cairn\.db-shm$/, /\.log$/, /scmp-outbox\//, /survey-attachments\//]) {
+        expect(files.some((f) => must.test(f)), `a file matching ${must} under the data dir`).toBe(true);
+      }
+      for (const secret of [...secrets, ...keyLines]) expectNowhereOnDisk(dataDir, secret);
+
+      await app.close();
+      apps.splice(apps.indexOf(app), 1);
+      for (const secret of [...secrets, ...keyLines]) expectNowhereOnDisk(dataDir, secret);
+    } finally {
+      await scmp.close();
+    }
+  });
+
+  it('the sync worker tells the main thread nothing of the token it was handed', async () => {
+    const pveToken = `PVETOKEN-${randomBytes(24).toString('base64url')}`;
+    const dataDir = newDataDir();
+    const fromWorker: unknown[] = [];
+    const emit = Worker.prototype.emit;
+    // Every message a worker posts arrives in the main thread as a 'message' event.
+    Worker.prototype.emit = function (this: Worker, event: string | symbol, ...args: unknown[]) {
+      if (event === 'message') fromWorker.push(args[0]);
+      return emit.call(this, event, ...args);
+    } as typeof emit;
+    try {
+      const app = await createApp({
+        dataDir,
+        version: '0.0.0-test',
+        transport: 'test',
+        secrets: new MemorySecretStore(),
+        fleet: { mode: 'demo', sites: 1, seed: 3 },
+        sync: false,
+        syncInWorker: true,
+      });
+      apps.push(app);
+      // A real cluster of the simulated fleet, reached with a token it refuses: the worker gets the token, uses it, fails.
+      const sim = app.connectionsRepo.list().find((c) => c.simulated);
+      expect(sim).toBeDefined();
+      const r = await app.router.dispatch(
+        'connections:add',
+        { name: 'planted-sim', kind: 'pve', url: sim!.url, fingerprint: sim!.fingerprint, tokenId: 'ops@pve!planted', secret: pveToken },
+        { transport: 'test' },
+      );
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      const id = r.ok ? (r.value as { id: string }).id : '';
+      await app.sync.syncAll(id);
+      await app.sync.syncAll();
+      const states = app.fleet.syncStates();
+      expect(states.find((s) => s.clusterId === id)?.state).toBe('error');
+      expect(fromWorker.length).toBeGreaterThan(0);
+      expectNowhereInWire('messages from the sync worker', fromWorker, [pveToken]);
+      expectNowhereInWire('sync states', states, [pveToken]);
+      await app.close();
+      apps.splice(apps.indexOf(app), 1);
+      expectNowhereOnDisk(dataDir, pveToken);
+    } finally {
+      Worker.prototype.emit = emit;
     }
   });
 });

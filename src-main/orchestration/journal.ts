@@ -101,6 +101,7 @@ export class Journal {
       steps: db.prepare('SELECT op_id, idx, spec, state, upid, intent_at, detail FROM ops_steps WHERE op_id = ? ORDER BY idx'),
       byStates: db.prepare(`SELECT * FROM ops_operations WHERE state IN ('queued', 'running') ORDER BY seq`),
       events: db.prepare('SELECT * FROM ops_events WHERE op_id = ? ORDER BY seq'),
+      upids: db.prepare('SELECT upid FROM ops_steps WHERE upid IS NOT NULL').pluck(),
     };
   }
 
@@ -137,6 +138,34 @@ export class Journal {
       steps.forEach((s, i) => this.q.insertStep.run(id, i, JSON.stringify(s), 'pending'));
       this.q.setPlan.run(JSON.stringify(plan), at, id);
       this.q.event.run(id, null, at, 'replanned', JSON.stringify({ steps: steps.length }));
+    })();
+  }
+
+  /**
+   * Starts the rollback of a failed operation in one transaction: the steps
+   * after the failed one that never started are skipped, and the undo steps
+   * are appended (journalled like any step, so a crash mid-rollback resumes it).
+   */
+  appendUndo(id: string, failedIndex: number, undo: { spec: StepSpec; summary: string }[]): void {
+    const at = this.now().toISOString();
+    this.db.transaction(() => {
+      const row = this.q.getOp.get(id) as OpRow | undefined;
+      if (!row) throw new Error(`no operation ${id}`);
+      const plan = JSON.parse(row.plan) as OperationPlan;
+      const cur = this.q.steps.all(id) as StepRow[];
+      for (const s of cur) {
+        if (s.idx > failedIndex && s.state === 'pending') {
+          this.q.setStep.run('skipped', s.upid, s.intent_at, `step ${failedIndex + 1} failed`, at, id, s.idx);
+          this.q.event.run(id, s.idx, at, 'step-skipped', JSON.stringify({ upid: null, detail: `step ${failedIndex + 1} failed` }));
+        }
+      }
+      undo.forEach((u, k) => {
+        const index = cur.length + k;
+        this.q.insertStep.run(id, index, JSON.stringify(u.spec), 'pending');
+        plan.steps.push({ index, kind: u.spec.kind, summary: u.summary });
+      });
+      this.q.setPlan.run(JSON.stringify(plan), at, id);
+      this.q.event.run(id, null, at, 'rollback', JSON.stringify({ failedStep: failedIndex, steps: undo.length }));
     })();
   }
 
@@ -177,6 +206,11 @@ export class Journal {
     return rec;
   }
 
+  /** Every UPID the journal already attributes to a step: such a task is that step's, never another's. */
+  claimedUpids(): Set<string> {
+    return new Set(this.q.upids.all() as string[]);
+  }
+
   get(id: string): OperationRecord | undefined {
     const row = this.q.getOp.get(id) as OpRow | undefined;
     return row ? this.hydrate(row) : undefined;
@@ -203,18 +237,19 @@ export class Journal {
     return (this.db.prepare(sql).all(...args) as OpRow[]).map((r) => this.hydrate(r));
   }
 
-  /** VMIDs that open operations on a cluster will create (their clone steps' targets). */
+  /** VMIDs that open operations on a cluster will create (their clone and create steps' targets). */
   reservedVmids(clusterId: string, except?: string): Set<number> {
     const rows = this.db
       .prepare(
         `SELECT s.spec FROM ops_steps s JOIN ops_operations o ON o.id = s.op_id
-         WHERE o.cluster_id = ? AND o.state IN ('planned', 'queued', 'running') AND o.id IS NOT ? AND s.spec LIKE '{"kind":"clone"%'`,
+         WHERE o.cluster_id = ? AND o.state IN ('planned', 'queued', 'running') AND o.id IS NOT ? AND (s.spec LIKE '{"kind":"clone"%' OR s.spec LIKE '{"kind":"create"%')`,
       )
       .all(clusterId, except ?? null) as { spec: string }[];
     const out = new Set<number>();
     for (const r of rows) {
       const s = JSON.parse(r.spec) as StepSpec;
       if (s.kind === 'clone') out.add(s.newid);
+      else if (s.kind === 'create') out.add(s.ref.vmid);
     }
     return out;
   }

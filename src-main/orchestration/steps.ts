@@ -43,6 +43,8 @@ export type OpsClient = Pick<
 export type StepSpec =
   | { kind: 'power'; action: 'start' | 'stop' | 'shutdown' | 'reboot'; ref: GuestRef }
   | { kind: 'clone'; ref: GuestRef; newid: number; name: string; target: string; full: boolean }
+  /** A new guest from parameters (containers: ostemplate, rootfs, net0…); `ref` is the guest it creates. */
+  | { kind: 'create'; ref: GuestRef; name: string; params: Record<string, string | number | boolean> }
   | { kind: 'config'; ref: GuestRef; set: Record<string, string | number>; remove?: string[] }
   | { kind: 'migrate'; ref: GuestRef; target: string; online: boolean }
   | { kind: 'snapshot'; ref: GuestRef; snapname: string; description?: string }
@@ -50,7 +52,8 @@ export type StepSpec =
   | { kind: 'delsnapshot'; ref: GuestRef; snapname: string }
   | { kind: 'vzdump'; ref: GuestRef; storage: string; mode: 'snapshot' | 'suspend' | 'stop' }
   | { kind: 'restore'; ref: GuestRef; archive: string; storage?: string }
-  | { kind: 'destroy'; ref: GuestRef }
+  /** `undo`: the compensation of a failed create, appended to the operation when a later step failed. */
+  | { kind: 'destroy'; ref: GuestRef; undo?: boolean }
   | { kind: 'ha'; ref: GuestRef; enable: boolean };
 
 /** What a step's call returned: a task to follow, or a synchronous change already made. */
@@ -84,8 +87,10 @@ export function summarize(s: StepSpec): string {
       return `back up ${g} to ${s.storage} (${s.mode})`;
     case 'restore':
       return `restore ${g} on ${s.ref.node} from ${s.archive}`;
+    case 'create':
+      return `create ${g} '${s.name}' on ${s.ref.node}${typeof s.params.ostemplate === 'string' ? ` from ${s.params.ostemplate}` : ''}`;
     case 'destroy':
-      return `destroy ${g} and purge its disks`;
+      return s.undo ? `undo: destroy the half-made ${g} and purge its disks` : `destroy ${g} and purge its disks`;
     case 'ha':
       return `${s.enable ? 'enable' : 'disable'} HA for ${g}`;
   }
@@ -109,6 +114,8 @@ export function taskType(s: StepSpec): string | null {
       return 'vzdump';
     case 'restore':
       return `${p}restore`;
+    case 'create':
+      return `${p}create`;
     case 'destroy':
       return `${p}destroy`;
     // A clone's task carries the source vmid, shared by parallel clones of one template: the
@@ -154,6 +161,8 @@ export async function issue(c: OpsClient, s: StepSpec, signal?: AbortSignal): Pr
       return { upid: await c.vzdump(s.ref.node, { vmid: s.ref.vmid, storage: s.storage, mode: s.mode }, o) };
     case 'restore':
       return { upid: await c.createGuest(s.ref.node, s.ref.type, { vmid: s.ref.vmid, archive: s.archive, ...(s.storage ? { storage: s.storage } : {}) }, o) };
+    case 'create':
+      return { upid: await c.createGuest(s.ref.node, s.ref.type, { ...s.params, vmid: s.ref.vmid }, o) };
     case 'destroy':
       return { upid: await c.deleteGuest(s.ref, { purge: true, 'destroy-unreferenced-disks': true }, o) };
     case 'ha':
@@ -173,14 +182,17 @@ async function guestOf(c: OpsClient, vmid: number, signal?: AbortSignal) {
  * whose UPID was not (the app died, or the connection dropped, between
  * sending the call and recording the answer).
  */
-export async function reconcile(c: OpsClient, s: StepSpec, intentAtMs: number, signal?: AbortSignal): Promise<Reconciled> {
+export async function reconcile(c: OpsClient, s: StepSpec, intentAtMs: number, signal?: AbortSignal, claimed: ReadonlySet<string> = new Set()): Promise<Reconciled> {
   const o = signal ? { signal } : undefined;
   const type = taskType(s);
   if (type) {
     // A task PVE started for this guest after our intent is ours: nothing else in the
-    // console issues work for a guest while an operation holds it.
+    // console issues work for a guest while an operation holds it. Start times are whole
+    // seconds (and clocks differ), so the window reaches a second back, where the task of
+    // the operation before this one on the same guest may sit: a task whose UPID the
+    // journal already gave to another step is never taken.
     const page = await c.nodeTasks(s.ref.node, { vmid: s.ref.vmid, typefilter: type, since: Math.floor(intentAtMs / 1000) - 1, source: 'all', limit: 5 }, o);
-    const mine = page.items.filter((t) => t.type === type).sort((a, b) => (b.starttime ?? 0) - (a.starttime ?? 0))[0];
+    const mine = page.items.filter((t) => t.type === type && !claimed.has(t.upid)).sort((a, b) => (b.starttime ?? 0) - (a.starttime ?? 0))[0];
     if (mine) return { found: 'task', upid: mine.upid };
   }
   const g = await guestOf(c, s.kind === 'clone' ? s.newid : s.ref.vmid, signal);
@@ -190,6 +202,12 @@ export async function reconcile(c: OpsClient, s: StepSpec, intentAtMs: number, s
       if (g.name !== s.name) throw new Error(`VMID ${s.newid} exists as '${g.name ?? '?'}', not the '${s.name}' this clone creates`);
       const cfg = await c.guestConfig({ node: g.node, type: g.type, vmid: g.vmid }, undefined, o);
       return (cfg as { lock?: unknown }).lock === 'clone' ? { found: 'underway' } : { found: 'effect' };
+    }
+    case 'create': {
+      if (!g) return { found: 'nothing' };
+      if (g.name !== s.name) throw new Error(`VMID ${s.ref.vmid} exists as '${g.name ?? '?'}', not the '${s.name}' this step creates`);
+      const cfg = await c.guestConfig({ node: g.node, type: g.type, vmid: g.vmid }, undefined, o);
+      return (cfg as { lock?: unknown }).lock === 'create' ? { found: 'underway' } : { found: 'effect' };
     }
     case 'config': {
       if (!g) return { found: 'nothing' };

@@ -55,7 +55,14 @@ async function main(argv: string[]): Promise<number> {
     sync: !flags['no-sync'],
     syncInWorker: true,
   });
-  const server = await startWebServer({ router: app.router, events: app.events, log: app.log.child('web'), rendererDir, port });
+  const server = await startWebServer({
+    router: app.router,
+    events: app.events,
+    log: app.log.child('web'),
+    rendererDir,
+    port,
+    onSession: ({ remote }) => app.recordSignIn('browser', { via: 'websocket', remote }),
+  });
   process.stdout.write(`Cairn console: ${server.url}\n`);
   const shutdown = async () => {
     await server.close();

@@ -23,6 +23,8 @@ export interface WebServerOptions {
   rendererDir: string;
   port?: number;
   token?: string;
+  /** Called when a WebSocket session with a valid token is accepted (the browser-mode sign-in, for the audit trail). */
+  onSession?: (info: { remote: string }) => void;
 }
 
 export interface WebServer {
@@ -78,17 +80,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const root = resolve(opts.rendererDir);
   const log = opts.log;
   let port = 0;
+  // Refusals and errors carry the policy too: a browser renders whatever body comes back.
+  const guard = () => ({ 'Content-Security-Policy': contentSecurityPolicy(port), 'X-Content-Type-Options': 'nosniff' });
 
   const serveStatic = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405).end();
+      res.writeHead(405, guard()).end();
       return;
     }
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
     const rel = pathname === '/' ? 'index.html' : normalize(pathname).replace(/^([/\\])+/, '');
     const file = join(root, rel);
     if (file !== root && !file.startsWith(root + sep)) {
-      res.writeHead(403).end();
+      res.writeHead(403, guard()).end();
       return;
     }
     try {
@@ -104,16 +108,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      res.writeHead(404, { 'Content-Type': 'text/plain', ...guard() }).end('not found');
     }
   };
 
   const server: Server = createServer((req, res) => {
     if (!isLoopback(req.socket.remoteAddress)) {
-      res.writeHead(403).end();
+      res.writeHead(403, guard()).end();
       return;
     }
-    serveStatic(req, res).catch(() => res.writeHead(500).end());
+    serveStatic(req, res).catch(() => res.writeHead(500, guard()).end());
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
@@ -136,7 +140,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
       return refuse(socket, 403, 'Forbidden');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      opts.onSession?.({ remote: req.socket.remoteAddress ?? '' });
+      wss.emit('connection', ws, req);
+    });
   });
 
   wss.on('connection', (ws: WebSocket) => {
