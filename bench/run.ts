@@ -8,6 +8,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   fleet: async (args) => (await import('./fleet-sync')).fleetSyncBench(args),
   attestation: async (args) => (await import('./attestation')).attestationBench(args),
   ledger: async (args) => (await import('./ledger')).ledgerBench(args),
+  custody: async (args) => (await import('./custody')).custodyBench(args),
   topology: async () => (await import('./topology')).topologyBench(),
   operations: async (args) => (await import('./operations')).operationsBench(args),
 };

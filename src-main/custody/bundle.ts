@@ -13,15 +13,16 @@
  */
 import { z } from 'zod';
 import type { CustodyVerifyResult } from '../../src-preload/contract';
-import { fromBase64, leafHash, parseVerifierKey, verifyCheckpoint, verifyInclusion, verifyNote, type NoteVerifier } from '../ledger';
-import { EventBodySchema, eventHash, leafBytes, signingMessage, type EventBody } from './event';
+import { Ed25519VerifyPool, fromBase64, leafHash, parseVerifierKey, SIG_ED25519, verifyCheckpoint, verifyInclusion, verifyNote, type NoteVerifier } from '../ledger';
+import { canonicalJson, EVENT_SIGNING_PREFIX, EventBodySchema, leafBytesOf, sha256Hex, type EventBody } from './event';
 import { keyIdOf } from './keys';
 import { applyEvent, label, type ReplayState } from './machine';
 
 export const BUNDLE_VERSION = 1;
 export const BUNDLE_FORMAT = 'cairn.custody/bundle';
 export const HEADS_HEADER = 'cairn.custody/export/v1';
-const MAX_EVENTS = 5000;
+/** The CLI verifies large bundles (the app's channel is bounded by its frame size, not by this). */
+const MAX_EVENTS = 1_000_000;
 const MAX_FAILURES_PER_CHECK = 20;
 
 const B64 = z.string().max(200);
@@ -46,7 +47,7 @@ export const BundleSchema = z.strictObject({
     .max(MAX_EVENTS),
   publicKeys: z.array(z.strictObject({ id: z.string().min(1).max(200), vkey: z.string().min(1).max(400) })).min(1).max(100),
   checkpoint: z.string().min(1).max(10_000),
-  heads: z.string().min(1).max(400_000),
+  heads: z.string().min(1).max(MAX_EVENTS * 120),
   verifierKeys: z.array(z.string().min(1).max(400)).min(1).max(16),
 });
 export type Bundle = z.infer<typeof BundleSchema>;
@@ -114,18 +115,56 @@ export interface VerifyOptions {
   vkey?: string;
 }
 
+function stopped(err: unknown): CustodyVerifyResult {
+  const c = new Checks();
+  c.add('internal', [`verification stopped: ${err instanceof Error ? err.message : String(err)}`], '');
+  return c.result();
+}
+
+/** Where the operator signature checks go: verified on the spot, or queued for worker threads. Returns the check's slot. */
+type SigSink = (key: NoteVerifier, message: Uint8Array, signature: Uint8Array) => number;
+type Pending = { result: CustodyVerifyResult } | { finish(ok: (slot: number) => boolean): CustodyVerifyResult };
+
 /** Verifies a bundle offline. Never throws: malformed input is an invalid result. */
 export function verifyBundle(text: unknown, opts: VerifyOptions = {}): CustodyVerifyResult {
   try {
-    return verifyUnsafe(text, opts);
+    const results: boolean[] = [];
+    const p = verifyUnsafe(text, opts, (key, message, signature) => results.push(key.verify(message, signature).ok) - 1);
+    return 'result' in p ? p.result : p.finish((slot) => results[slot] === true);
   } catch (err) {
-    const c = new Checks();
-    c.add('internal', [`verification stopped: ${err instanceof Error ? err.message : String(err)}`], '');
-    return c.result();
+    return stopped(err);
   }
 }
 
-function verifyUnsafe(text: unknown, opts: VerifyOptions): CustodyVerifyResult {
+/** Below this many events the worker threads cost more than they save. */
+export const PARALLEL_VERIFY_MIN_EVENTS = 2000;
+
+/**
+ * `verifyBundle` with the operator signature checks spread over worker
+ * threads while the rest is checked here; the same result, check for check.
+ * Small bundles (and `threads: 0`) take the sequential path.
+ */
+export async function verifyBundleParallel(text: unknown, opts: VerifyOptions & { threads?: number; minEvents?: number } = {}): Promise<CustodyVerifyResult> {
+  const threads = opts.threads;
+  const big = typeof text === 'string' && text.length >= (opts.minEvents ?? PARALLEL_VERIFY_MIN_EVENTS) * 400;
+  if (!big || threads === 0) return verifyBundle(text, opts);
+  const pool = new Ed25519VerifyPool(threads);
+  try {
+    const local: boolean[] = [];
+    // Slot ≥ 0: in the pool; slot < 0: checked here (a key type the pool does not take).
+    const p = verifyUnsafe(text, opts, (key, message, signature) =>
+      key.type === SIG_ED25519 && key.publicKey.byteLength === 32 ? pool.add({ publicKey: key.publicKey, message, signature }) : -1 - (local.push(key.verify(message, signature).ok) - 1),
+    );
+    const pooled = await pool.done();
+    return 'result' in p ? p.result : p.finish((slot) => (slot >= 0 ? pooled[slot] === true : local[-1 - slot] === true));
+  } catch (err) {
+    return stopped(err);
+  } finally {
+    await pool.close();
+  }
+}
+
+function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSink): Pending {
   const c = new Checks();
   let json: unknown;
   try {
@@ -133,13 +172,13 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): CustodyVerifyResult {
     json = JSON.parse(text);
   } catch (err) {
     c.add('parse', [`not JSON: ${err instanceof Error ? err.message : String(err)}`], '');
-    return c.result();
+    return { result: c.result() };
   }
   const parsed = BundleSchema.safeParse(json);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     c.add('format', [`${i?.path.map(String).join('.') || 'bundle'}: ${i?.message ?? 'invalid'}`], '');
-    return c.result();
+    return { result: c.result() };
   }
   const b = parsed.data;
   c.add('format', [], `${BUNDLE_FORMAT} v${b.version}, ${b.events.length} event${b.events.length === 1 ? '' : 's'}, scope ${b.scope.kind} ${b.scope.id}`);
@@ -209,30 +248,40 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): CustodyVerifyResult {
 
   // ---- each event: well-formed, signed, included.
   const bodies: (EventBody | undefined)[] = [];
+  const hashes: string[] = [];
   const bodyProblems: string[] = [];
-  const sigProblems: string[] = [];
+  // Per event: a problem found now, a pending signature check (its slot and label), or nothing (no body).
+  const sigChecks: (string | { slot: number; label: string } | null)[] = [];
   const inclProblems: string[] = [];
+  const prefix = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
   b.events.forEach((e, i) => {
     const pb = EventBodySchema.safeParse(e.event);
     if (!pb.success) {
       const issue = pb.error.issues[0];
       bodyProblems.push(`event ${i}: ${issue?.path.map(String).join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
       bodies.push(undefined);
+      hashes.push('');
+      sigChecks.push(null);
       return;
     }
     const body = pb.data as EventBody;
+    // Encoded once: the signed message, the event hash and the Merkle leaf all start from it.
+    const canonical = canonicalJson(body);
     bodies.push(body);
+    hashes.push(sha256Hex(canonical));
     const key = keyMap.get(e.publicKeyId);
     const sig = fromBase64(e.signature);
-    if (body.operator.publicKeyId !== e.publicKeyId) sigProblems.push(`event ${i}: signed with ${e.publicKeyId} but names ${body.operator.publicKeyId} as its operator key`);
-    else if (!key) sigProblems.push(`event ${i}: key ${e.publicKeyId} is not among the bundle's public keys`);
-    else if (!sig || !key.verify(signingMessage(body), sig).ok) sigProblems.push(`event ${i} (${body.applianceId} #${body.seq} → ${body.to}): the signature does not verify`);
+    const failed = `event ${i} (${body.applianceId} #${body.seq} → ${body.to}): the signature does not verify`;
+    if (body.operator.publicKeyId !== e.publicKeyId) sigChecks.push(`event ${i}: signed with ${e.publicKeyId} but names ${body.operator.publicKeyId} as its operator key`);
+    else if (!key) sigChecks.push(`event ${i}: key ${e.publicKeyId} is not among the bundle's public keys`);
+    else if (!sig) sigChecks.push(failed);
+    else sigChecks.push({ slot: checkSignature(key, Buffer.concat([prefix, Buffer.from(canonical, 'utf8')]), sig), label: failed });
     if (checkpoint) {
       const proof = e.inclusionProof.map((p) => fromBase64(p));
       if (proof.some((p) => p === undefined)) inclProblems.push(`event ${i}: the inclusion proof is not base64`);
       else {
         const v = verifyInclusion({
-          leafHash: leafHash(leafBytes(body, e.publicKeyId, e.signature)),
+          leafHash: leafHash(leafBytesOf(canonical, e.publicKeyId, e.signature)),
           index: e.leafIndex,
           size: checkpoint.size,
           proof: proof as Uint8Array[],
@@ -242,9 +291,6 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): CustodyVerifyResult {
       }
     }
   });
-  c.add('events', bodyProblems, `${b.events.length} well-formed event${b.events.length === 1 ? '' : 's'}`);
-  c.add('signatures', sigProblems, `${b.events.length} operator signature${b.events.length === 1 ? '' : 's'} verify`);
-  c.add('inclusion', checkpoint ? inclProblems : ['not checked: no valid checkpoint'], checkpoint ? `every event is in the log at size ${checkpoint.size}` : '');
 
   // ---- ordering and scope.
   const orderProblems: string[] = [];
@@ -260,10 +306,9 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): CustodyVerifyResult {
     if (b.scope.kind === 'job' && body.jobId !== b.scope.id) orderProblems.push(`event ${i}: for job ${body.jobId}, outside the bundle's scope`);
     const g = groups.get(body.applianceId) ?? [];
     if (g.length && g[g.length - 1]!.body.seq >= body.seq) orderProblems.push(`event ${i}: ${body.applianceId} #${body.seq} comes after #${g[g.length - 1]!.body.seq}`);
-    g.push({ body, hash: eventHash(body) });
+    g.push({ body, hash: hashes[i] as string });
     groups.set(body.applianceId, g);
   });
-  c.add('ordering', orderProblems, `${groups.size} appliance${groups.size === 1 ? '' : 's'}, events in log order`);
 
   // ---- completeness against the signed statement.
   const compProblems: string[] = [];
@@ -278,7 +323,6 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): CustodyVerifyResult {
     }
     for (const id of heads.heads.keys()) if (!groups.has(id)) compProblems.push(`appliance ${id} is in the signed statement but has no events in the bundle`);
   }
-  c.add('completeness', compProblems, heads ? 'every appliance has exactly the events the signed statement lists' : '');
 
   // ---- replay every appliance's history through the state machine.
   const replayProblems: string[] = [];
@@ -296,6 +340,16 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): CustodyVerifyResult {
     }
     if (st) finals.push(`${id}: ${label(st.state)}`);
   }
-  c.add('transitions', replayProblems, `every transition is legal from registration on (${finals.join(', ')})`);
-  return c.result();
+  return {
+    finish(ok) {
+      const sigProblems = sigChecks.flatMap((s) => (s === null ? [] : typeof s === 'string' ? [s] : ok(s.slot) ? [] : [s.label]));
+      c.add('events', bodyProblems, `${b.events.length} well-formed event${b.events.length === 1 ? '' : 's'}`);
+      c.add('signatures', sigProblems, `${b.events.length} operator signature${b.events.length === 1 ? '' : 's'} verify`);
+      c.add('inclusion', checkpoint ? inclProblems : ['not checked: no valid checkpoint'], checkpoint ? `every event is in the log at size ${checkpoint.size}` : '');
+      c.add('ordering', orderProblems, `${groups.size} appliance${groups.size === 1 ? '' : 's'}, events in log order`);
+      c.add('completeness', compProblems, heads ? 'every appliance has exactly the events the signed statement lists' : '');
+      c.add('transitions', replayProblems, `every transition is legal from registration on (${finals.join(', ')})`);
+      return c.result();
+    },
+  };
 }

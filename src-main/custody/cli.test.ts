@@ -125,3 +125,36 @@ describe('cairn custody report', () => {
     expect((await run(['report', '--appliance', id, '--data-dir', dataDir, '--out', join(dir, 'no', 'such', 'r.pdf')], { openCustody })).code).toBe(2);
   });
 });
+
+describe('cairn custody export-field-log / merge-field-log', () => {
+  it('exports a field log from one data directory and merges it into another (0), 1 when tampered or conflicting', async () => {
+    const hub = makeService();
+    const id = (await registerSample(hub.svc)).appliance.id;
+    await walk(hub.svc, id, ['provisioning', 'ready']);
+    const laptop = makeService({ start: '2025-03-02T08:00:00.000Z' });
+    const { FieldLog } = await import('./field-log');
+    const { sampleFields } = await import('./samples');
+    const { actorFor } = await import('./test-support');
+    await new FieldLog(laptop.svc).record(
+      { applianceId: id, to: 'sealed', operator: { name: 'Lena', role: 'hub_technician' }, site: { name: 'Hub' }, reason: 'sealed offline', fields: sampleFields('sealed', hub.svc.replayed(id)), attachments: [] },
+      actorFor('sealed'),
+    );
+    const opener = (s: typeof hub) => async () => ({ custody: s.svc, close: () => undefined, actor: (to: Parameters<typeof actorFor>[0]) => actorFor(to, 'noc') });
+    const file = join(dir, 'field.json');
+    const ex = await run(['export-field-log', '--data-dir', 'laptop', '--out', file], { openCustody: opener(laptop) });
+    expect(ex).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote .*field\.json: 1 field event of cairn\.custody\.field\//) as string });
+    const m = await run(['merge-field-log', file, '--data-dir', 'hub'], { openCustody: opener(hub) });
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/^consistency: first merge/m);
+    expect(m.stdout).toMatch(/^appended {7}field leaf 0 .* → sealed → central #3, leaf \d+, inclusion verified/m);
+    expect(m.stdout.trim().split('\n').at(-1)).toMatch(/^MERGED: 1 appended/);
+    const again = await run(['merge-field-log', file, '--data-dir', 'hub', '--json'], { openCustody: opener(hub) });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ accepted: true, appended: 0, alreadyMerged: 1, consistency: [{ oldSize: 1, newSize: 1, valid: true }] });
+    writeFileSync(join(dir, 'field-bad.json'), (await readFile(file, 'utf8')).replace('sealed offline', 'sealed online'));
+    const bad = await run(['merge-field-log', join(dir, 'field-bad.json'), '--data-dir', 'hub'], { openCustody: opener(hub) });
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/Field log refused \(signatures\)/) as string });
+    expect((await run(['merge-field-log', '--data-dir', 'hub'], { openCustody: opener(hub) })).code).toBe(2);
+    expect((await run(['export-field-log', '--data-dir', 'hub', '--out', file], { openCustody: opener(hub) })).code).toBe(2);
+  });
+});

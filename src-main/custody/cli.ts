@@ -9,12 +9,18 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CustodyState } from '../../src-preload/contract';
 import { parseVerifierKey } from '../ledger';
 import { openKeychain } from '../secrets';
 import { openDatabase } from '../store/database';
 import { parseArgs, UsageError } from '../util/args';
 import { AppException } from '../util/app-exception';
-import { verifyBundle } from './bundle';
+import { authorize, enforce, TenancyService } from '../tenancy';
+import { currentOperator } from '../topology';
+import { verifyBundleParallel } from './bundle';
+import { FieldLog } from './field-log';
+import { mergeFieldLog } from './field-merge';
+import { custodyActionFor, type CustodyActor } from './permissions';
 import { CustodyService } from './service';
 
 export interface CustodyCliIo {
@@ -23,17 +29,34 @@ export interface CustodyCliIo {
   readFile(path: string): Promise<string>;
   /** Defaults to node:fs. */
   writeFile?(path: string, data: Uint8Array): Promise<void>;
-  /** Opens the custody record of a data directory; defaults to its cairn.db and the OS keychain (tests inject). */
-  openCustody?(dataDir: string): Promise<{ custody: CustodyService; close(): void }>;
+  /**
+   * Opens the custody record of a data directory; defaults to its cairn.db, the OS keychain and the
+   * OS user's tenancy identity, which resolves who records a step (tests inject).
+   */
+  openCustody?(dataDir: string): Promise<OpenedCustody>;
 }
 
-async function openDataDir(dataDir: string): Promise<{ custody: CustodyService; close(): void }> {
+export interface OpenedCustody {
+  custody: CustodyService;
+  close(): void;
+  /** The operator running the command, checked for the step's permission (throws `forbidden`). */
+  actor?(to: CustodyState): CustodyActor;
+}
+
+async function openDataDir(dataDir: string): Promise<OpenedCustody> {
   const file = join(dataDir, 'cairn.db');
   // A report reads an existing record; never create an empty database by accident.
   if (!existsSync(file)) throw new UsageError(`--data-dir: no Cairn database at ${file}`);
   const db = openDatabase(file);
   try {
-    return { custody: new CustodyService({ db, secrets: await openKeychain() }), close: () => db.close() };
+    const tenancy = new TenancyService({ db, operator: currentOperator() });
+    const actor = (to: CustodyState): CustodyActor => {
+      const me = tenancy.identity();
+      const decision = authorize(me, custodyActionFor(to));
+      enforce(decision);
+      return { id: me.name, role: (decision.allowed && decision.via) || 'viewer' };
+    };
+    return { custody: new CustodyService({ db, secrets: await openKeychain() }), close: () => db.close(), actor };
   } catch (err) {
     db.close();
     throw err;
@@ -56,8 +79,19 @@ commands:
                       summary, certificate of sanitization; the bundle JSON is written
                       beside it (FILE.json) since the PDF's footers carry its SHA-256
 
+  export-field-log --data-dir DIR --out FILE.json
+                      write this installation's offline field log (every event recorded in the
+                      field, with the field log's signed checkpoint and key) for merging centrally
+
+  merge-field-log FILE --data-dir DIR [--json]
+                      merge a field-log bundle into the central custody log in DIR: verifies it,
+                      checks consistency with every field checkpoint merged before (a rewritten
+                      field log is refused), appends new events re-checked on the central timeline
+                      and prints the consistency proofs and each event's outcome and inclusion
+
 --json prints {"valid":…,"checks":[{"name","ok","detail"}],"failures":[…]} (report: {"out","bundle","pages","bundleSha256","valid"}).
-exit codes: 0 valid, 1 invalid (report: written, but the bundle does not verify), 2 usage error,
+exit codes: 0 valid, 1 invalid (report: written, but the bundle does not verify; merge-field-log: refused
+or some events conflict), 2 usage error,
 unreadable file or unusable --vkey (report: unknown appliance or job, no database, unwritable output)
 `;
 
@@ -69,6 +103,8 @@ export async function runCustodyCli(argv: string[], io: CustodyCliIo): Promise<n
       return cmd === undefined ? 2 : 0;
     }
     if (cmd === 'report') return await report(rest, io);
+    if (cmd === 'export-field-log') return await exportFieldLog(rest, io);
+    if (cmd === 'merge-field-log') return await mergeFieldLogCli(rest, io);
     if (cmd !== 'verify-bundle') throw new UsageError(`unknown custody command "${cmd}"`);
     const { flags, positional } = parseArgs(rest, { vkey: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } });
     if (flags.help) {
@@ -91,7 +127,7 @@ export async function runCustodyCli(argv: string[], io: CustodyCliIo): Promise<n
       io.stderr(`cairn custody: cannot read ${positional[0]}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
       return 2;
     }
-    const result = verifyBundle(text, vkey === undefined ? {} : { vkey });
+    const result = await verifyBundleParallel(text, vkey === undefined ? {} : { vkey });
     if (flags.json) io.stdout(`${JSON.stringify(result)}\n`);
     else {
       for (const c of result.checks) io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
@@ -148,4 +184,79 @@ async function report(argv: string[], io: CustodyCliIo): Promise<number> {
   } finally {
     close();
   }
+}
+
+async function withCustody<T>(dataDir: string | undefined, io: CustodyCliIo, fn: (o: OpenedCustody) => Promise<T>): Promise<T | 2> {
+  if (!dataDir) throw new UsageError('needs --data-dir DIR');
+  const opened = await (io.openCustody ?? openDataDir)(dataDir);
+  try {
+    return await fn(opened);
+  } catch (err) {
+    if (err instanceof AppException) {
+      io.stderr(`cairn custody: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    opened.close();
+  }
+}
+
+async function exportFieldLog(argv: string[], io: CustodyCliIo): Promise<number> {
+  const { flags, positional } = parseArgs(argv, { 'data-dir': { type: 'string' }, out: { type: 'string' } });
+  if (positional.length) throw new UsageError('export-field-log takes no positional arguments');
+  const out = flags.out as string | undefined;
+  if (!out) throw new UsageError('export-field-log needs --out FILE.json');
+  return withCustody(flags['data-dir'] as string | undefined, io, async ({ custody }) => {
+    const r = await new FieldLog(custody).exportBundle();
+    try {
+      await (io.writeFile ?? ((p: string, d: Uint8Array) => writeFile(p, d)))(out, Buffer.from(r.text, 'utf8'));
+    } catch (err) {
+      io.stderr(`cairn custody: cannot write ${out}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
+      return 2;
+    }
+    io.stdout(`wrote ${out}: ${r.events} field event${r.events === 1 ? '' : 's'} of ${r.bundle.origin}\n`);
+    return 0;
+  });
+}
+
+async function mergeFieldLogCli(argv: string[], io: CustodyCliIo): Promise<number> {
+  const { flags, positional } = parseArgs(argv, { 'data-dir': { type: 'string' }, json: { type: 'boolean' } });
+  if (positional.length !== 1) throw new UsageError('merge-field-log needs exactly one FILE');
+  let text: string;
+  try {
+    text = await io.readFile(positional[0] as string);
+  } catch (err) {
+    io.stderr(`cairn custody: cannot read ${positional[0]}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
+    return 2;
+  }
+  return withCustody(flags['data-dir'] as string | undefined, io, async ({ custody, actor }) => {
+    if (!actor) throw new AppException('internal', 'no operator identity to merge as');
+    let r;
+    try {
+      r = await mergeFieldLog(custody, text, actor('ordered'));
+    } catch (err) {
+      // A bundle that does not verify is the evidence under test: exit 1, like verify-bundle.
+      if (err instanceof AppException && err.code === 'invalid_request') {
+        io.stderr(`cairn custody: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+    if (flags.json) io.stdout(`${JSON.stringify(r)}\n`);
+    else {
+      io.stdout(`field log ${r.origin} at size ${r.fieldSize} (root ${r.fieldRoot})\n`);
+      if (r.consistency.length === 0) io.stdout('consistency: first merge of this field log (no earlier checkpoint to check)\n');
+      for (const c of r.consistency) {
+        io.stdout(`${c.valid ? 'ok  ' : 'FAIL'} consistency ${c.oldSize} (${c.oldRoot.slice(0, 16)}…) → ${c.newSize} (${c.newRoot.slice(0, 16)}…): ${c.detail}\n`);
+        for (const h of c.proof) io.stdout(`       ${h}\n`);
+      }
+      for (const e of r.events) {
+        const where = e.centralLeafIndex === null ? '' : ` → central #${e.centralSeq}, leaf ${e.centralLeafIndex}, inclusion ${e.included ? 'verified' : 'NOT verified'} (${e.inclusionProof.length} hashes)`;
+        io.stdout(`${e.outcome.padEnd(14)} field leaf ${e.fieldLeafIndex} ${e.applianceId} → ${e.to}${where}${e.reason ? `: ${e.reason}` : ''}\n`);
+      }
+      io.stdout(`${r.accepted ? 'MERGED' : 'REFUSED'}: ${r.reason}; central log ${r.central.origin} at size ${r.central.size}\n`);
+    }
+    return r.accepted && r.conflicts === 0 && r.refused === 0 ? 0 : 1;
+  });
 }

@@ -6,6 +6,7 @@
  * three weeks so the timeline reads like one.
  */
 import type { CustodyState } from '../../src-preload/contract';
+import { custodyActionFor, type CustodyActor } from './permissions';
 import { sampleFields, sampleRole } from './samples';
 import type { CustodyService } from './service';
 
@@ -27,6 +28,12 @@ const SITES: Partial<Record<CustodyState, string>> = {
   in_transit_to_customer: 'Carrier depot, Frankfurt',
   in_transit_back: 'Carrier depot, Lisbon',
 };
+
+/** Demo steps are recorded as a Field engineer, certificates and closures as an Operator (permissions.ts). */
+const demoActor = (to: CustodyState, name: string): CustodyActor => ({
+  id: name.toLowerCase().replace(/[^a-z]+/g, '.'),
+  role: custodyActionFor(to) === 'custody.certify' ? 'operator' : 'field_engineer',
+});
 
 export async function seedDemoCustody(custody: CustodyService, now: Date = new Date()): Promise<number> {
   if (!custody.isEmpty()) return 0;
@@ -76,7 +83,7 @@ export async function seedDemoCustody(custody: CustodyService, now: Date = new D
         site: { name: 'Distribution hub, Frankfurt' },
         reason: `Appliance ${i + 1} of the order`,
       },
-      { at: new Date(t) },
+      { at: new Date(t), actor: demoActor('ordered', OPERATORS.logistics_coordinator as string) },
     );
     n++;
     for (const to of p.path) {
@@ -94,7 +101,7 @@ export async function seedDemoCustody(custody: CustodyService, now: Date = new D
           fields: sampleFields(to, st),
           attachments: [],
         },
-        { at: new Date(t) },
+        { at: new Date(t), actor: demoActor(to, OPERATORS[role] ?? 'Operator') },
       );
       n++;
     }

@@ -49,7 +49,11 @@ export const EventBodySchema = z.strictObject({
   to: CustodyStateSchema,
   /** UTC, ISO-8601 with milliseconds and Z. */
   at: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
-  operator: z.strictObject({ id: Str, name: Str, role: Str, publicKeyId: Str }),
+  /**
+   * `role` is the operator's tenancy role that allowed the step (older events carry a custody job title);
+   * `capacity` the job title they acted in (hub technician, courier …), when given.
+   */
+  operator: z.strictObject({ id: Str, name: Str, role: Str, publicKeyId: Str, capacity: Str.optional() }),
   site: z.strictObject({ name: Str, gps: z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional() }),
   reason: Str,
   fields: z.record(z.string().max(40), CustodyFieldValueSchema),
@@ -57,6 +61,19 @@ export const EventBodySchema = z.strictObject({
   /** Only on the registration (seq 0): the appliance record and its job, so a bundle replays from nothing. */
   appliance: ApplianceSnapshotSchema.optional(),
   job: JobSnapshotSchema.optional(),
+  /**
+   * Only on an event merged from a field log (field-log.ts): the field event it carries over, by its
+   * field log origin, leaf index, SHA-256 and the field operator's signature over it.
+   */
+  merged: z
+    .strictObject({
+      origin: Str,
+      leafIndex: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      eventSha256: z.string().regex(/^[0-9a-f]{64}$/),
+      publicKeyId: Str,
+      signature: z.string().max(200),
+    })
+    .optional(),
 });
 export type EventBody = z.infer<typeof EventBodySchema> & { to: CustodyState };
 
@@ -105,5 +122,13 @@ export function signingMessage(body: EventBody): Buffer {
 
 /** The Merkle leaf: the event with the key id and signature, so the log commits to who signed it too. */
 export function leafBytes(body: EventBody, publicKeyId: string, signature: string): Buffer {
-  return Buffer.from(canonicalJson({ event: body, publicKeyId, signature }), 'utf8');
+  return leafBytesOf(canonicalJson(body), publicKeyId, signature);
+}
+
+/**
+ * The same bytes from an already encoded body: `event` < `publicKeyId` < `signature` is the
+ * canonical key order, so the body's canonical text is spliced in rather than encoded twice.
+ */
+export function leafBytesOf(canonicalBody: string, publicKeyId: string, signature: string): Buffer {
+  return Buffer.from(`{"event":${canonicalBody},"publicKeyId":${JSON.stringify(publicKeyId)},"signature":${JSON.stringify(signature)}}`, 'utf8');
 }

@@ -27,6 +27,8 @@ export function keyIdOf(vkey: string): string {
   return `${v.name}+${v.keyId.toString(16).padStart(8, '0')}`;
 }
 
+export const fieldLogKeyAccount = (installId: string): string => `custody-field-log-key/${installId}`;
+
 export interface LoadedKeys {
   operator: { signer: NoteSigner; id: string; vkey: string; user: string };
   log: { signer: NoteSigner; id: string; vkey: string };
@@ -44,6 +46,7 @@ const keyName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60) |
 
 export class CustodyKeys {
   private cached: LoadedKeys | null = null;
+  private field: Promise<{ signer: NoteSigner; id: string; vkey: string }> | null = null;
   private loading: Promise<LoadedKeys> | null = null;
 
   constructor(
@@ -55,6 +58,20 @@ export class CustodyKeys {
 
   get origin(): string {
     return `cairn.custody/${this.installId}`;
+  }
+
+  /** The origin of this installation's offline field log (field-log.ts), also its log key's name. */
+  get fieldOrigin(): string {
+    return `cairn.custody.field/${this.installId}`;
+  }
+
+  /** The field log's key: signs the field log's checkpoints (account `custody-field-log-key/<install-id>`). */
+  fieldLog(): Promise<{ signer: NoteSigner; id: string; vkey: string }> {
+    this.field ??= this.signer(fieldLogKeyAccount(this.installId), this.fieldOrigin, 'log').catch((err: unknown) => {
+      this.field = null;
+      throw err;
+    });
+    return this.field;
   }
 
   /** Loads (or, the first time, generates and stores) both keys. */

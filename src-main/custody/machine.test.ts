@@ -12,7 +12,7 @@ import { eventHash, type EventBody } from './event';
 import { applyEvent, FIELD_SPECS, TRANSITIONS, type ReplayState } from './machine';
 import { sampleFields } from './samples';
 import type { CustodyService } from './service';
-import { HAPPY_PATH, makeService, registerSample, walk } from './test-support';
+import { actorFor, HAPPY_PATH, makeService, registerSample, walk } from './test-support';
 
 /** Shortest legal path from Ordered to every state. */
 function pathsFromOrdered(): Map<CustodyState, CustodyState[]> {
@@ -123,7 +123,7 @@ describe('every state pair through the real record path', () => {
     expect(st.state).toBe(from);
     const before = svc.log.size;
     const err = await svc
-      .record({ applianceId: id, expectedSeq: st.seq, to, operator: { name: 'Op', role: 'noc_engineer' }, site: { name: 'Hub' }, reason: 'try', fields: sampleFields(to, st), attachments: [] })
+      .record({ applianceId: id, expectedSeq: st.seq, to, operator: { name: 'Op', role: 'noc_engineer' }, site: { name: 'Hub' }, reason: 'try', fields: sampleFields(to, st), attachments: [] }, { actor: actorFor(to) })
       .then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(AppException);
     const e = err as AppException;

@@ -260,15 +260,9 @@ export function applyEvent(prior: ReplayState | undefined, body: EventBody, even
     );
   }
 
-  const parsed = FIELD_SCHEMAS[body.to].safeParse(body.fields);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = issue?.path.map(String).join('.') ?? '';
-    const spec = FIELD_SPECS[body.to].find((s) => s.name === issue?.path[0]);
-    const what = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${(issue as { keys?: string[] }).keys?.join(', ')}` : `${spec?.label ?? name}: ${issue?.message}`;
-    return refuse('missing_evidence', `${label(body.to)} needs ${what}`, name ? `fields.${name}` : 'fields');
-  }
-  const v = parsed.data as Record<string, unknown>;
+  const parsed = checkFields(body.to, body.fields);
+  if (!parsed.ok) return refuse('missing_evidence', parsed.reason, parsed.field);
+  const v = parsed.value;
   const next: ReplayState = { ...prior, state: body.to, seq: body.seq, lastAt: body.at, lastHash: eventHash, usedSeals: new Set(prior.usedSeals), history: [...prior.history, body.to] };
   const a = prior.appliance;
   const mismatch = (field: string, reason: string) => refuse('evidence_mismatch', reason, `fields.${field}`);
@@ -330,6 +324,20 @@ export function applyEvent(prior: ReplayState | undefined, body: EventBody, even
       break;
   }
   return { ok: true, state: next };
+}
+
+/**
+ * The evidence a step to `to` needs, checked without history (the field log
+ * records offline with this; the history checks run when it is merged).
+ */
+export function checkFields(to: CustodyState, fields: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string; field: string } {
+  const parsed = FIELD_SCHEMAS[to].safeParse(fields);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const name = issue?.path.map(String).join('.') ?? '';
+  const spec = FIELD_SPECS[to].find((s) => s.name === issue?.path[0]);
+  const what = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${(issue as { keys?: string[] }).keys?.join(', ')}` : `${spec?.label ?? name}: ${issue?.message}`;
+  return { ok: false, reason: `${label(to)} needs ${what}`, field: name ? `fields.${name}` : 'fields' };
 }
 
 /** Replays a whole history; the first refusal stops it. */

@@ -63,6 +63,8 @@ const abbrev = (hex: string, n = 12) => (hex.length > n ? `${hex.slice(0, n)}…
 const utc = (iso: string) => iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
 const stateLabel = (s: CustodyState | null) => (s === null ? 'registration' : CUSTODY_STATE_LABELS[s]);
 const roleLabel = (r: string) => ((CUSTODY_ROLES as readonly string[]).includes(r) ? r.replace(/_/g, ' ') : r);
+/** The capacity acted in (when recorded) and the tenancy role that allowed the step. */
+const operatorRole = (o: { role: string; capacity?: string | undefined }) => (o.capacity ? `${roleLabel(o.capacity)}, as ${roleLabel(o.role)}` : roleLabel(o.role));
 const bytesLabel = (n: number) => {
   const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
   let v = n;
@@ -229,7 +231,7 @@ function signatureBlocks(events: readonly Entry[]): { title: string; rows: [stri
     {
       title: 'Recorded in the custody log by',
       rows: [
-        ['Operator', `${done.body.operator.name} (${roleLabel(done.body.operator.role)}), account ${done.body.operator.id}`],
+        ['Operator', `${done.body.operator.name} (${operatorRole(done.body.operator)}), account ${done.body.operator.id}`],
         ['Operator key', done.publicKeyId],
         ['Ed25519 event signature', done.signature],
         ['Event SHA-256 / log leaf', `${done.hash} / leaf ${done.leafIndex}`],
@@ -341,7 +343,7 @@ export async function renderCustodyReport(text: string, opts: CustodyReportOptio
         { lines: [String(b.seq)], font: fonts.regular },
         { lines: wrap(utc(b.at), fonts.regular, size, cols[1]!.width - 4), font: fonts.regular },
         { lines: wrap(safe(`${stateLabel(b.from)} -> ${stateLabel(b.to)}`), fonts.regular, size, cols[2]!.width - 4), font: fonts.regular },
-        { lines: wrap(safe(`${b.operator.name} (${roleLabel(b.operator.role)})`), fonts.regular, size, cols[3]!.width - 4), font: fonts.regular },
+        { lines: wrap(safe(`${b.operator.name} (${operatorRole(b.operator)})`), fonts.regular, size, cols[3]!.width - 4), font: fonts.regular },
         { lines: wrap(safe(b.site.name), fonts.regular, size, cols[4]!.width - 4), font: fonts.regular },
         { lines: [`event ${abbrev(e.hash)}`, ...evidenceLines(b)].flatMap((l) => wrap(safe(l), fonts.mono, size - 0.5, cols[5]!.width - 4)), font: fonts.mono },
       ];

@@ -19,7 +19,7 @@ import { verifyBundle } from './bundle';
 import { seedDemoCustody } from './demo';
 import { logKeyAccount, OPERATOR_KEY_ACCOUNT } from './keys';
 import { CustodyService } from './service';
-import { HAPPY_PATH, makeService, registerSample, sampleJob, walk } from './test-support';
+import { actorFor, HAPPY_PATH, makeService, registerSample, sampleJob, walk } from './test-support';
 
 const dirs: string[] = [];
 const apps: App[] = [];
@@ -56,7 +56,7 @@ describe('the record path', () => {
       [2, 'provisioning', 'ready'],
       [3, 'ready', 'sealed'],
     ]);
-    expect(d.timeline[3]?.operator).toEqual({ id: 'tester', name: 'Op', role: 'hub_technician' });
+    expect(d.timeline[3]?.operator).toEqual({ id: 'tester', name: 'Op', role: 'field_engineer', capacity: 'hub_technician' });
     expect(d.timeline[3]?.site.gps).toEqual({ lat: 50.1109, lon: 8.6821 });
     const board = svc.board();
     expect(board.columns).toEqual([{ state: 'sealed', appliances: [expect.objectContaining({ id: d.appliance.id, events: 4, state: 'sealed' })] }]);
@@ -67,7 +67,7 @@ describe('the record path', () => {
   it('refuses a stale form (expectedSeq) as a conflict, and nothing is written', async () => {
     const { svc } = makeService();
     const id = (await registerSample(svc)).appliance.id;
-    const e = await rejects(svc.record({ applianceId: id, expectedSeq: 3, to: 'provisioning', operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'r', fields: {}, attachments: [] }));
+    const e = await rejects(svc.record({ applianceId: id, expectedSeq: 3, to: 'provisioning', operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'r', fields: {}, attachments: [] }, { actor: actorFor('provisioning') }));
     expect(e.code).toBe('conflict');
     expect(e.field).toBe('expectedSeq');
     expect(svc.log.size).toBe(1);
@@ -77,7 +77,7 @@ describe('the record path', () => {
     const { svc } = makeService();
     const id = (await registerSample(svc)).appliance.id;
     await walk(svc, id, ['provisioning']);
-    const e = await rejects(svc.record({ applianceId: id, expectedSeq: 1, to: 'ready', operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'r', fields: {}, attachments: [] }));
+    const e = await rejects(svc.record({ applianceId: id, expectedSeq: 1, to: 'ready', operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'r', fields: {}, attachments: [] }, { actor: actorFor('provisioning') }));
     expect(e.code).toBe('invalid_request');
     expect(e.field).toMatch(/^fields\./);
     expect(e.details).toMatchObject({ reason: 'missing_evidence', from: 'provisioning', to: 'ready', allowed: 'ready,cancelled,damaged' });
@@ -85,16 +85,16 @@ describe('the record path', () => {
 
   it('refuses unknown appliances and jobs, a serial already in custody, and a clock that went backwards', async () => {
     const { svc, db } = makeService();
-    expect((await rejects(svc.record({ applianceId: 'apl-x', expectedSeq: 0, to: 'provisioning', operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'r', fields: {}, attachments: [] }))).code).toBe('not_found');
+    expect((await rejects(svc.record({ applianceId: 'apl-x', expectedSeq: 0, to: 'provisioning', operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'r', fields: {}, attachments: [] }, { actor: actorFor('provisioning') }))).code).toBe('not_found');
     expect(() => svc.job('job-x')).toThrow(AppException);
     const d = await registerSample(svc);
     const job = d.appliance.jobId;
     const dup = await rejects(
-      svc.registerAppliance({ ...d.appliance, jobId: job, operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'again' } as never),
+      svc.registerAppliance({ ...d.appliance, jobId: job, operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'again' } as never, { actor: actorFor('ordered') }),
     );
     expect(dup.code).toBe('conflict');
     const back = new CustodyService({ db, secrets: new MemorySecretStore(), clock: () => new Date('2000-01-01T00:00:00Z'), user: 't' });
-    expect((await rejects(back.record({ applianceId: d.appliance.id, expectedSeq: 0, to: 'provisioning', operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'r', fields: {}, attachments: [] }))).field).toBe('at');
+    expect((await rejects(back.record({ applianceId: d.appliance.id, expectedSeq: 0, to: 'provisioning', operator: { name: 'O', role: 'hub_technician' }, site: { name: 'h' }, reason: 'r', fields: {}, attachments: [] }, { actor: actorFor('provisioning') }))).field).toBe('at');
   });
 
   it('writes event row, Merkle leaf and signed checkpoint in one transaction', async () => {

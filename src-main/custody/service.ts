@@ -23,12 +23,14 @@ import {
 import type { z } from 'zod';
 import { LEDGER_LOG_PREFIXES, MerkleLog, signCheckpoint, signNote, toBase64 } from '../ledger';
 import type { SecretStore } from '../secrets';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import { AppException } from '../util/app-exception';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, headsText, type Bundle } from './bundle';
-import { eventBytes, eventHash, leafBytes, signingMessage, type ApplianceSnapshot, type EventBody, type JobSnapshot } from './event';
+import { canonicalJson, EVENT_SIGNING_PREFIX, leafBytesOf, sha256Hex, type ApplianceSnapshot, type EventBody, type JobSnapshot } from './event';
 import { CustodyKeys, type LoadedKeys } from './keys';
 import { applyEvent, label, nextSteps, replay, type ReplayState, type TransitionRefusal } from './machine';
+import { checkActor, type CustodyActor } from './permissions';
 import { renderCustodyReport, type CustodyReport } from './report-pdf';
 
 type JobInput = z.output<typeof CustodyJobInputSchema>;
@@ -68,6 +70,20 @@ interface EventRow {
   leaf_index: number;
 }
 
+/** How a step is recorded: who records it (checked against the step's permission) and, for imports and the demo, when. */
+export interface RecordOptions {
+  actor: CustodyActor;
+  at?: Date;
+}
+
+/** An event the state machine accepted, with its canonical text and hash, ready to be signed. */
+export interface CheckedEvent {
+  body: EventBody;
+  canonical: string;
+  hash: string;
+  state: ReplayState;
+}
+
 export interface CustodyServiceOptions {
   db: Db;
   secrets: SecretStore;
@@ -91,7 +107,7 @@ export class CustodyService {
   readonly log: MerkleLog;
   readonly keys: CustodyKeys;
   readonly installId: string;
-  private readonly clock: () => Date;
+  readonly clock: () => Date;
 
   constructor(opts: CustodyServiceOptions) {
     this.db = opts.db;
@@ -105,32 +121,42 @@ export class CustodyService {
     return this.keys.origin;
   }
 
+  private readonly statements = new Map<string, Statement>();
+  /** Prepared once per SQL text: the record path runs the same few statements for every event. */
+  private sql(text: string): Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
   isEmpty(): boolean {
-    return this.db.prepare('SELECT (SELECT COUNT(*) FROM custody_jobs) + (SELECT COUNT(*) FROM custody_appliances)').pluck().get() === 0;
+    return this.sql('SELECT (SELECT COUNT(*) FROM custody_jobs) + (SELECT COUNT(*) FROM custody_appliances)').pluck().get() === 0;
   }
 
   // ---- jobs ----------------------------------------------------------------
 
   createJob(input: JobInput): CustodyJob {
     const id = newId('job');
-    this.db
-      .prepare('INSERT INTO custody_jobs (id, customer, tenant, direction, data_volume_bytes, origin_site, destination_site, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO custody_jobs (id, customer, tenant, direction, data_volume_bytes, origin_site, destination_site, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(id, input.customer, input.tenant, input.direction, input.dataVolumeBytes, input.originSite, input.destinationSite, input.reference ?? null, this.clock().toISOString());
     return this.job(id);
   }
 
   job(id: string): CustodyJob {
-    const r = this.db.prepare('SELECT * FROM custody_jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const r = this.sql('SELECT * FROM custody_jobs WHERE id = ?').get(id) as JobRow | undefined;
     if (!r) throw new AppException('not_found', `No custody job ${id}`, { field: 'jobId' });
     return this.jobDto(r);
   }
 
   jobs(): CustodyJob[] {
-    return (this.db.prepare('SELECT * FROM custody_jobs ORDER BY created_at, id').all() as JobRow[]).map((r) => this.jobDto(r));
+    return (this.sql('SELECT * FROM custody_jobs ORDER BY created_at, id').all() as JobRow[]).map((r) => this.jobDto(r));
   }
 
   private jobDto(r: JobRow): CustodyJob {
-    const n = this.db.prepare('SELECT COUNT(*) FROM custody_appliances WHERE job_id = ?').pluck().get(r.id) as number;
+    const n = this.sql('SELECT COUNT(*) FROM custody_appliances WHERE job_id = ?').pluck().get(r.id) as number;
     return {
       id: r.id,
       customer: r.customer,
@@ -148,77 +174,114 @@ export class CustodyService {
   // ---- the record path --------------------------------------------------------
 
   /** Registers an appliance for a job and records its signed `ordered` event. */
-  async registerAppliance(input: RegisterInput, opts: { at?: Date } = {}): Promise<CustodyApplianceDetail> {
+  async registerAppliance(input: RegisterInput, opts: RecordOptions): Promise<CustodyApplianceDetail> {
+    const [id] = await this.registerBatch([input], opts);
+    return this.detail(id as string);
+  }
+
+  /** Registers several appliances in one transaction under one checkpoint (imports, the benchmark); returns their ids in order. */
+  async registerBatch(inputs: readonly RegisterInput[], opts: RecordOptions): Promise<string[]> {
+    checkActor(opts.actor, 'ordered');
     const keys = await this.keys.load();
-    const job = this.job(input.jobId);
-    const id = newId('apl');
-    const id2 = this.db.transaction(() => {
-      const open = this.db
-        .prepare(
-          `SELECT a.id FROM custody_appliances a JOIN custody_events e ON e.appliance_id = a.id
-           WHERE a.serial = ? AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id) AND e.to_state != 'closed'`,
-        )
-        .pluck()
-        .get(input.serial) as string | undefined;
-      if (open) throw new AppException('conflict', `Appliance serial ${input.serial} is already in custody (${open}); close that record first`, { field: 'serial' });
-      const at = this.timestamp(opts.at);
-      this.db
-        .prepare(
+    return this.db.transaction(() => {
+      const jobs = new Map<string, CustodyJob>();
+      const serials = new Set<string>();
+      const items: CheckedEvent[] = [];
+      const ids: string[] = [];
+      for (const input of inputs) {
+        const job = jobs.get(input.jobId) ?? this.job(input.jobId);
+        jobs.set(job.id, job);
+        const open = serials.has(input.serial)
+          ? 'this batch'
+          : (this.sql(
+              `SELECT a.id FROM custody_appliances a JOIN custody_events e ON e.appliance_id = a.id
+               WHERE a.serial = ? AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id) AND e.to_state != 'closed'`,
+            )
+              .pluck()
+              .get(input.serial) as string | undefined);
+        if (open) throw new AppException('conflict', `Appliance serial ${input.serial} is already in custody (${open}); close that record first`, { field: 'serial' });
+        serials.add(input.serial);
+        const id = newId('apl');
+        const at = this.timestamp(opts.at);
+        this.sql(
           'INSERT INTO custody_appliances (id, job_id, serial, model, capacity_bytes, firmware_version, security_module_id, encryption_key_id, kms_key_ref, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(id, job.id, input.serial, input.model, input.capacityBytes, input.firmwareVersion, input.securityModuleId, input.encryptionKeyId, input.kmsKeyRef, at);
-      const appliance: ApplianceSnapshot = {
-        serial: input.serial,
-        model: input.model,
-        capacityBytes: input.capacityBytes,
-        firmwareVersion: input.firmwareVersion,
-        securityModuleId: input.securityModuleId,
-        encryptionKeyId: input.encryptionKeyId,
-        kmsKeyRef: input.kmsKeyRef,
-      };
-      const jobSnap: JobSnapshot = {
-        customer: job.customer,
-        tenant: job.tenant,
-        direction: job.direction,
-        dataVolumeBytes: job.dataVolumeBytes,
-        originSite: job.originSite,
-        destinationSite: job.destinationSite,
-      };
-      const body: EventBody = {
-        ...this.envelope(keys, id, job.id, 0, null, null, 'ordered', at, input),
-        fields: {},
-        attachments: [],
-        appliance,
-        job: jobSnap,
-      };
-      this.append(keys, undefined, body);
-      return id;
+        ).run(id, job.id, input.serial, input.model, input.capacityBytes, input.firmwareVersion, input.securityModuleId, input.encryptionKeyId, input.kmsKeyRef, at);
+        const appliance: ApplianceSnapshot = {
+          serial: input.serial,
+          model: input.model,
+          capacityBytes: input.capacityBytes,
+          firmwareVersion: input.firmwareVersion,
+          securityModuleId: input.securityModuleId,
+          encryptionKeyId: input.encryptionKeyId,
+          kmsKeyRef: input.kmsKeyRef,
+        };
+        const jobSnap: JobSnapshot = {
+          customer: job.customer,
+          tenant: job.tenant,
+          direction: job.direction,
+          dataVolumeBytes: job.dataVolumeBytes,
+          originSite: job.originSite,
+          destinationSite: job.destinationSite,
+        };
+        const body: EventBody = {
+          ...this.envelope(keys, id, job.id, 0, null, null, 'ordered', at, input, opts.actor),
+          fields: {},
+          attachments: [],
+          appliance,
+          job: jobSnap,
+        };
+        items.push(this.check(undefined, body));
+        ids.push(id);
+      }
+      this.commit(keys, items);
+      return ids;
     })();
-    return this.detail(id2);
   }
 
   /** Records the next event for an appliance. */
-  async record(input: RecordInput, opts: { at?: Date } = {}): Promise<CustodyApplianceDetail> {
+  async record(input: RecordInput, opts: RecordOptions): Promise<CustodyApplianceDetail> {
+    await this.recordBatch([input], opts);
+    return this.detail(input.applianceId);
+  }
+
+  /**
+   * Records several events in one transaction under one checkpoint: each is
+   * checked against its appliance's history including the batch's earlier
+   * events, so a batch is exactly a run of single records, only cheaper
+   * (one checkpoint signature, one SQLite commit). Returns the log size.
+   */
+  async recordBatch(inputs: readonly RecordInput[], opts: RecordOptions): Promise<number> {
+    for (const input of inputs) checkActor(opts.actor, input.to);
     const keys = await this.keys.load();
     this.db.transaction(() => {
-      const a = this.applianceRow(input.applianceId);
-      const st = this.replayed(a.id);
-      if (input.expectedSeq !== st.seq) {
-        throw new AppException('conflict', `The appliance changed since the form was opened (now at event ${st.seq}, ${label(st.state)}); reload and try again`, {
-          field: 'expectedSeq',
-          details: { reason: 'stale', seq: st.seq, from: st.state },
-        });
+      const states = new Map<string, ReplayState>();
+      const items: CheckedEvent[] = [];
+      for (const input of inputs) {
+        let st = states.get(input.applianceId);
+        if (!st) {
+          this.applianceRow(input.applianceId);
+          st = this.replayed(input.applianceId);
+        }
+        if (input.expectedSeq !== st.seq) {
+          throw new AppException('conflict', `The appliance changed since the form was opened (now at event ${st.seq}, ${label(st.state)}); reload and try again`, {
+            field: 'expectedSeq',
+            details: { reason: 'stale', seq: st.seq, from: st.state },
+          });
+        }
+        const at = this.timestamp(opts.at);
+        if (at < st.lastAt) throw new AppException('conflict', `The system clock (${at}) is behind the last event (${st.lastAt}); fix the clock before recording`, { field: 'at' });
+        const body: EventBody = {
+          ...this.envelope(keys, st.applianceId, st.jobId, st.seq + 1, st.lastHash, st.state, input.to, at, input, opts.actor),
+          fields: input.fields,
+          attachments: input.attachments,
+        };
+        const checked = this.check(st, body);
+        states.set(st.applianceId, checked.state);
+        items.push(checked);
       }
-      const at = this.timestamp(opts.at);
-      if (at < st.lastAt) throw new AppException('conflict', `The system clock (${at}) is behind the last event (${st.lastAt}); fix the clock before recording`, { field: 'at' });
-      const body: EventBody = {
-        ...this.envelope(keys, a.id, a.job_id, st.seq + 1, st.lastHash, st.state, input.to, at, input),
-        fields: input.fields,
-        attachments: input.attachments,
-      };
-      this.append(keys, st, body);
+      this.commit(keys, items);
     })();
-    return this.detail(input.applianceId);
+    return this.log.size;
   }
 
   private envelope(
@@ -231,6 +294,7 @@ export class CustodyService {
     to: CustodyState,
     at: string,
     input: { operator: RecordInput['operator']; site: RecordInput['site']; reason: string },
+    actor: CustodyActor,
   ): Omit<EventBody, 'fields' | 'attachments'> {
     return {
       v: 1,
@@ -242,25 +306,44 @@ export class CustodyService {
       from,
       to,
       at,
-      operator: { id: keys.operator.user, name: input.operator.name, role: input.operator.role, publicKeyId: keys.operator.id },
+      // The role is the tenancy role that allowed this step; the form's custody title is the capacity acted in.
+      operator: { id: actor.id, name: input.operator.name, role: actor.role, publicKeyId: keys.operator.id, capacity: input.operator.role },
       site: input.site.gps ? { name: input.site.name, gps: { lat: input.site.gps.lat, lon: input.site.gps.lon } } : { name: input.site.name },
       reason: input.reason,
     };
   }
 
-  /** Inside the caller's transaction: check, sign, insert, log, checkpoint. */
-  private append(keys: LoadedKeys, prior: ReplayState | undefined, body: EventBody): void {
-    const hash = eventHash(body);
+  /** Checks one event against the history before it (the state machine); throws the typed refusal. */
+  check(prior: ReplayState | undefined, body: EventBody): CheckedEvent {
+    const canonical = canonicalJson(body);
+    const hash = sha256Hex(canonical);
     const checked = applyEvent(prior, body, hash);
     if (!checked.ok) throw refusalError(checked.refusal);
-    const signature = toBase64(keys.operator.signer.sign(signingMessage(body)));
-    const { index } = this.log.append(leafBytes(body, keys.operator.id, signature));
-    this.db
-      .prepare('INSERT INTO custody_events (appliance_id, seq, to_state, at, body, event_sha256, signature, public_key_id, leaf_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(body.applianceId, body.seq, body.to, body.at, eventBytes(body).toString('utf8'), hash, signature, keys.operator.id, index);
+    return { body, canonical, hash, state: checked.state };
+  }
+
+  /**
+   * Inside the caller's transaction: sign every checked event with the
+   * operator key, append their leaves to the log in one batch, insert the
+   * event rows and sign one checkpoint at the new size.
+   */
+  commit(keys: LoadedKeys, items: readonly CheckedEvent[]): { leafIndex: number; signature: string }[] {
+    if (items.length === 0) return [];
+    const prefix = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
+    const signatures = items.map((it) => toBase64(keys.operator.signer.sign(Buffer.concat([prefix, Buffer.from(it.canonical, 'utf8')]))));
+    const appended = this.log.appendBatch(items.map((it, i) => leafBytesOf(it.canonical, keys.operator.id, signatures[i] as string)));
+    const insert = this.sql(
+      'INSERT INTO custody_events (appliance_id, seq, to_state, at, body, event_sha256, signature, public_key_id, leaf_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const out = items.map((it, i) => {
+      const { index } = appended[i] as { index: number };
+      insert.run(it.body.applianceId, it.body.seq, it.body.to, it.body.at, it.canonical, it.hash, signatures[i], keys.operator.id, index);
+      return { leafIndex: index, signature: signatures[i] as string };
+    });
     const size = this.log.size;
     const note = signCheckpoint(this.log.checkpoint(this.origin, size), [keys.log.signer]);
-    this.db.prepare('INSERT INTO custody_checkpoints (size, note, created_at) VALUES (?, ?, ?)').run(size, note, this.clock().toISOString());
+    this.sql('INSERT INTO custody_checkpoints (size, note, created_at) VALUES (?, ?, ?)').run(size, note, this.clock().toISOString());
+    return out;
   }
 
   private timestamp(at?: Date): string {
@@ -270,13 +353,13 @@ export class CustodyService {
   // ---- reading ----------------------------------------------------------------
 
   private applianceRow(id: string): ApplianceRow {
-    const a = this.db.prepare('SELECT * FROM custody_appliances WHERE id = ?').get(id) as ApplianceRow | undefined;
+    const a = this.sql('SELECT * FROM custody_appliances WHERE id = ?').get(id) as ApplianceRow | undefined;
     if (!a) throw new AppException('not_found', `No appliance ${id}`, { field: 'applianceId' });
     return a;
   }
 
   private events(applianceId: string): EventRow[] {
-    return this.db.prepare('SELECT * FROM custody_events WHERE appliance_id = ? ORDER BY seq').all(applianceId) as EventRow[];
+    return this.sql('SELECT * FROM custody_events WHERE appliance_id = ? ORDER BY seq').all(applianceId) as EventRow[];
   }
 
   /** The appliance's history replayed: state, seals, manifest, sanitisation in progress. */
@@ -287,8 +370,7 @@ export class CustodyService {
   }
 
   board(): CustodyBoard {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT a.id, a.serial, a.model, a.job_id, j.customer, e.to_state, e.at, e.seq, e.body
          FROM custody_appliances a JOIN custody_jobs j ON j.id = a.job_id
          JOIN custody_events e ON e.appliance_id = a.id AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id)
@@ -325,7 +407,7 @@ export class CustodyService {
         from: b.from,
         to: b.to,
         at: b.at,
-        operator: { id: b.operator.id, name: b.operator.name, role: b.operator.role },
+        operator: { id: b.operator.id, name: b.operator.name, role: b.operator.role, ...(b.operator.capacity ? { capacity: b.operator.capacity } : {}) },
         site: b.site,
         reason: b.reason,
         fields: b.fields,
@@ -368,14 +450,13 @@ export class CustodyService {
       rows = this.events(scope.id);
     } else {
       this.job(scope.id);
-      rows = this.db
-        .prepare('SELECT e.* FROM custody_events e JOIN custody_appliances a ON a.id = e.appliance_id WHERE a.job_id = ? ORDER BY e.leaf_index')
+      rows = this.sql('SELECT e.* FROM custody_events e JOIN custody_appliances a ON a.id = e.appliance_id WHERE a.job_id = ? ORDER BY e.leaf_index')
         .all(scope.id) as EventRow[];
     }
     if (rows.length === 0) throw new AppException('not_found', `No custody events for ${scope.kind} ${scope.id}`, { field: 'id' });
     rows.sort((x, y) => x.leaf_index - y.leaf_index);
     const size = this.log.size;
-    let checkpoint = this.db.prepare('SELECT note FROM custody_checkpoints WHERE size = ?').pluck().get(size) as string | undefined;
+    let checkpoint = this.sql('SELECT note FROM custody_checkpoints WHERE size = ?').pluck().get(size) as string | undefined;
     // Checkpoints signed with an older log key (say, an ephemeral run) are re-signed with the current one.
     if (!checkpoint || !checkpoint.includes(`— ${keys.log.signer.name} `)) checkpoint = signCheckpoint(this.log.checkpoint(this.origin, size), [keys.log.signer]);
     const heads = new Map<string, { count: number; last: string }>();
@@ -386,7 +467,7 @@ export class CustodyService {
       [keys.log.signer],
     );
     const keyIds = [...new Set(rows.map((r) => r.public_key_id))];
-    const publicKeys = keyIds.map((id) => ({ id, vkey: this.db.prepare('SELECT vkey FROM custody_keys WHERE key_id = ?').pluck().get(id) as string }));
+    const publicKeys = keyIds.map((id) => ({ id, vkey: this.sql('SELECT vkey FROM custody_keys WHERE key_id = ?').pluck().get(id) as string }));
     const bundle: Bundle = {
       format: BUNDLE_FORMAT,
       version: BUNDLE_VERSION,

@@ -2,13 +2,14 @@
 import type { CustodyState } from '../../src-preload/contract';
 import { MemorySecretStore } from '../secrets';
 import { openDatabase, type Db } from '../store/database';
+import { custodyActionFor, type CustodyActor } from './permissions';
 import { sampleFields, sampleRole } from './samples';
 import { CustodyService } from './service';
 
-export function makeService(opts: { secrets?: MemorySecretStore; file?: string } = {}): { db: Db; secrets: MemorySecretStore; svc: CustodyService } {
+export function makeService(opts: { secrets?: MemorySecretStore; file?: string; start?: string } = {}): { db: Db; secrets: MemorySecretStore; svc: CustodyService } {
   const db = openDatabase(opts.file ?? ':memory:');
   const secrets = opts.secrets ?? new MemorySecretStore();
-  let t = Date.parse('2025-03-01T08:00:00.000Z');
+  let t = Date.parse(opts.start ?? '2025-03-01T08:00:00.000Z');
   const clock = () => new Date((t += 60_000));
   const svc = new CustodyService({ db, secrets, clock, user: 'tester' });
   return { db, secrets, svc };
@@ -23,6 +24,11 @@ export function sampleJob(svc: CustodyService) {
     originSite: 'Customer, Lyon',
     destinationSite: 'fra-dc-1',
   });
+}
+
+/** The least role that may record a step to `to`: a Field engineer, or an Operator for certificates and closures. */
+export function actorFor(to: CustodyState, id = 'tester'): CustodyActor {
+  return { id, role: custodyActionFor(to) === 'custody.certify' ? 'operator' : 'field_engineer' };
 }
 
 let serial = 0;
@@ -41,7 +47,7 @@ export async function registerSample(svc: CustodyService, jobId?: string) {
     operator: { name: 'Lena Vogt', role: 'logistics_coordinator' },
     site: { name: 'Hub, Frankfurt' },
     reason: 'order received',
-  });
+  }, { actor: actorFor('ordered') });
 }
 
 /** Records `path` (each must be legal in turn) with sample evidence. */
@@ -57,7 +63,7 @@ export async function walk(svc: CustodyService, applianceId: string, path: reado
       reason: `step to ${to}`,
       fields: sampleFields(to, st),
       attachments: [],
-    });
+    }, { actor: actorFor(to) });
   }
   return svc.detail(applianceId);
 }

@@ -75,3 +75,4 @@ export {
   type TlogProofVerdict,
 } from './tlog-proof';
 export { LEDGER_HELP, runLedgerCli, type LedgerCliIo } from './cli';
+export { defaultVerifyThreads, Ed25519VerifyPool, type Ed25519Check } from './parallel-verify';

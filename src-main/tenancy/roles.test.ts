@@ -16,7 +16,7 @@ const BACKUP: Action[] = ['backup.run', 'backup.restore', 'backup.delete'];
 const EXPECTED: Record<RoleId, ReadonlySet<Action>> = {
   viewer: new Set(VIEW),
   field_engineer: new Set(FIELD),
-  operator: new Set([...VIEW, ...GUEST_ALL, ...SNAP, ...BACKUP, 'ha.manage', 'attestation.run', 'custody.record']),
+  operator: new Set([...VIEW, ...GUEST_ALL, ...SNAP, ...BACKUP, 'ha.manage', 'attestation.run', 'custody.record', 'custody.certify']),
   tenant_admin: new Set([...VIEW, 'guest.console', 'guest.start', 'guest.stop', 'guest.reboot', 'guest.configure', 'guest.create', 'guest.delete', ...SNAP, ...BACKUP]),
   administrator: new Set(ACTIONS),
 };

@@ -34,9 +34,9 @@ export const ROLES: readonly RoleSpec[] = [
   {
     id: 'operator',
     label: 'Operator',
-    description: 'Runs the estate from the NOC: guest lifecycle, snapshots, backups and HA; never deletes a protected guest.',
+    description: 'Runs the estate from the NOC: guest lifecycle, snapshots, backups and HA, custody certificates and closures; never deletes a protected guest.',
     tenantScoped: false,
-    grants: ['fleet.view', 'guest.*', 'snapshot.*', 'backup.*', 'ha.*', 'attestation.run', 'custody.record'],
+    grants: ['fleet.view', 'guest.*', 'snapshot.*', 'backup.*', 'ha.*', 'attestation.run', 'custody.record', 'custody.certify'],
   },
   {
     id: 'tenant_admin',

@@ -207,7 +207,8 @@ export const CustodyEventViewSchema = z.strictObject({
   from: CustodyStateSchema.nullable(),
   to: CustodyStateSchema,
   at: IsoTime,
-  operator: z.strictObject({ id: z.string(), name: z.string(), role: z.string() }),
+  /** `role`: the tenancy role that allowed the step; `capacity`: the custody title acted in, when recorded. */
+  operator: z.strictObject({ id: z.string(), name: z.string(), role: z.string(), capacity: z.string().optional() }),
   site: z.strictObject({ name: z.string(), gps: z.strictObject({ lat: z.number(), lon: z.number() }).optional() }),
   reason: z.string(),
   fields: z.record(z.string(), CustodyFieldValueSchema),
@@ -278,6 +279,81 @@ export const CustodyVerifyResultSchema = z.strictObject({
 });
 export type CustodyVerifyResult = z.infer<typeof CustodyVerifyResultSchema>;
 
+// ---- the offline field log and its merge -------------------------------------------
+
+/** A step recorded offline into this installation's field log: checked for evidence now, against history when merged. */
+export const CustodyFieldRecordSchema = z.strictObject({
+  applianceId: Id,
+  to: CustodyStateSchema,
+  operator: CustodyOperatorSchema,
+  site: CustodySiteSchema,
+  reason: Text(500),
+  fields: CustodyFieldsSchema.default({}),
+  attachments: z.array(CustodyAttachmentSchema).max(32).default([]),
+});
+export type CustodyFieldRecordRequest = z.input<typeof CustodyFieldRecordSchema>;
+export const CustodyFieldRecordResultSchema = z.strictObject({
+  origin: z.string(),
+  leafIndex: z.number().int(),
+  size: z.number().int(),
+  seq: z.number().int(),
+  eventSha256: z.string(),
+});
+export type CustodyFieldRecordResult = z.infer<typeof CustodyFieldRecordResultSchema>;
+
+export const CustodyMergeSchema = z.strictObject({ text: z.string().max(CUSTODY_BUNDLE_MAX_CHARS) });
+
+/** One consistency proof the merge checked: a field checkpoint seen before → the imported one. Hashes in hex. */
+export const CustodyConsistencyViewSchema = z.strictObject({
+  oldSize: z.number().int(),
+  oldRoot: z.string(),
+  newSize: z.number().int(),
+  newRoot: z.string(),
+  proof: z.array(z.string()),
+  valid: z.boolean(),
+  detail: z.string(),
+});
+export type CustodyConsistencyView = z.infer<typeof CustodyConsistencyViewSchema>;
+
+export const CUSTODY_MERGE_OUTCOMES = ['appended', 'already_merged', 'conflict', 'refused'] as const;
+export const CustodyMergedEventViewSchema = z.strictObject({
+  fieldLeafIndex: z.number().int(),
+  applianceId: z.string(),
+  to: CustodyStateSchema,
+  at: IsoTime,
+  operator: z.string(),
+  fieldSha256: z.string(),
+  /** appended to the central log now; merged by an earlier import; conflicts with the central timeline; refused (unknown appliance, role). */
+  outcome: z.enum(CUSTODY_MERGE_OUTCOMES),
+  reason: z.string(),
+  centralSeq: z.number().int().nullable(),
+  centralLeafIndex: z.number().int().nullable(),
+  /** The central inclusion proof (hex) at the central checkpoint below, for events appended now. */
+  inclusionProof: z.array(z.string()),
+  included: z.boolean(),
+});
+export type CustodyMergedEventView = z.infer<typeof CustodyMergedEventViewSchema>;
+
+export const CustodyMergeReportSchema = z.strictObject({
+  id: z.number().int(),
+  origin: z.string(),
+  fieldSize: z.number().int(),
+  fieldRoot: z.string(),
+  mergedAt: IsoTime,
+  mergedBy: z.string(),
+  /** False when the field log was refused as a whole (its history no longer matches a checkpoint seen before). */
+  accepted: z.boolean(),
+  reason: z.string(),
+  consistency: z.array(CustodyConsistencyViewSchema),
+  events: z.array(CustodyMergedEventViewSchema),
+  appended: z.number().int(),
+  alreadyMerged: z.number().int(),
+  conflicts: z.number().int(),
+  refused: z.number().int(),
+  central: z.strictObject({ origin: z.string(), size: z.number().int(), root: z.string(), checkpoint: z.string() }),
+});
+export type CustodyMergeReport = z.infer<typeof CustodyMergeReportSchema>;
+
 export const custodyChannels = {
   /** Appliances grouped by lifecycle state (only non-empty states), plus the jobs. */
   'custody:appliances': { request: z.strictObject({}), response: CustodyBoardSchema },
@@ -291,4 +367,12 @@ export const custodyChannels = {
   'custody:verify': { request: CustodyVerifySchema, response: CustodyVerifyResultSchema },
   /** The PDF audit report of an appliance or job: title + signed checkpoint (and its QR), timeline, verification, certificate of sanitization. */
   'custody:exportPdf': { request: CustodyExportSchema, response: CustodyExportPdfResultSchema },
+  /** Records a step offline into this installation's field log (signed, logged, checkpointed there). */
+  'custody:fieldRecord': { request: CustodyFieldRecordSchema, response: CustodyFieldRecordResultSchema },
+  /** The signed field-log bundle: every field event with the field log's checkpoint and key. */
+  'custody:exportFieldLog': { request: z.strictObject({}), response: CustodyExportResultSchema },
+  /** Merges a field-log bundle into the central log, with the consistency proofs and each event's outcome. */
+  'custody:mergeFieldLog': { request: CustodyMergeSchema, response: CustodyMergeReportSchema },
+  /** Earlier merges, newest first, with the reports shown at the time. */
+  'custody:merges': { request: z.strictObject({}), response: z.array(CustodyMergeReportSchema) },
 } as const;

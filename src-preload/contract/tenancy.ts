@@ -40,6 +40,8 @@ export const ACTIONS = [
   'quota.manage',
   'operator.manage',
   'custody.record',
+  /** Custody steps that vouch for an outcome: the sanitisation certificate and closing a record (src-main/custody/permissions.ts). */
+  'custody.certify',
   'survey.sign',
   'settings.manage',
 ] as const;
