@@ -55,7 +55,7 @@ test('capacity: N+1 per pool, a pool’s history and forecast, a what-if, the ad
   await page.getByLabel(/Confidential/).check();
   await page.getByRole('button', { name: /Rank hosts/ }).click();
   await expect(page.getByText(/: 0 hosts can take it$/)).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByRole('table', { name: 'Rejected hosts and why' })).toContainText('confidential: no attestation result for this host');
+  await expect(page.getByRole('table', { name: 'Rejected hosts and why' })).toContainText(/confidential: \S+ has no attestation result: attest a confidential guest running on it first/);
 
   // Pool sizing with the default demand (40 × VM Medium, 10 × VM Large) and the catalogue behind it.
   await page.getByRole('navigation', { name: 'Capacity views' }).getByRole('button', { name: 'Pool sizing' }).click();

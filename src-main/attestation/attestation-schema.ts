@@ -71,3 +71,24 @@ export const ATTESTATION_MIGRATION_SQL = `
       ${appendOnly('attestation_evidence')}
       ${appendOnly('attestation_results')}
 `;
+
+/**
+ * SQL for migration 17: the SSH target an operator used for each guest,
+ * remembered after a successful collection so the next "attest now" is
+ * pre-filled. Current state, not history (editable and forgettable); the
+ * key is a name in the keychain index, never the key.
+ */
+export const SSH_TARGETS_MIGRATION_SQL = `
+      CREATE TABLE attestation_ssh_targets (
+        cluster_id TEXT NOT NULL,
+        vmid INTEGER NOT NULL,
+        guest_name TEXT NOT NULL,
+        host TEXT NOT NULL,
+        port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+        user TEXT NOT NULL,
+        key_name TEXT NOT NULL,
+        technology TEXT NOT NULL CHECK (technology IN ('sev-snp', 'tdx')),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, vmid)
+      ) WITHOUT ROWID;
+`;

@@ -1,9 +1,10 @@
 /**
- * Attestation of confidential guests: collect fresh SEV-SNP evidence over
- * SSH with an operator nonce as REPORT_DATA, verify it offline with the
+ * Attestation of confidential guests: collect fresh SEV-SNP or TDX evidence
+ * over SSH with an operator nonce as REPORT_DATA, verify it offline with the
  * pinned-root verifier under the operator's policy, and append evidence and
- * verdict to the history. Also verifies evidence files an operator brings,
- * and lists every confidential guest of the fleet cache with its last verdict.
+ * verdict to the history; remember the SSH target that worked for each
+ * guest. Also verifies evidence files an operator brings, and lists every
+ * confidential guest of the fleet cache with its last verdict.
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
@@ -14,9 +15,11 @@ import type {
   AttestationPolicy,
   AttestationPolicyInput,
   AttestationResult,
+  AttestTechnology,
   ChainEntry,
   GuestRef,
   MeasurementMatch,
+  SavedSshTarget,
   TcbValues,
 } from '../../src-preload/contract';
 import type { CommandAllowlist, SshService, SshTargetRef } from '../ssh';
@@ -25,10 +28,13 @@ import { AppException } from '../util/app-exception';
 import type { Logger } from '../util/log';
 import { AttestationRepo, type StoredDetail } from './attestation-repo';
 import { ChainCache } from './chain-cache';
-import { encodeBundle, parseCollectorOutput, sha256Hex, type SnpEvidenceFiles } from './evidence-bundle';
+import { encodeBundle, encodeTdxBundle, parseCollectorOutput, parseTdxCollectorOutput, sha256Hex, type SnpEvidenceFiles } from './evidence-bundle';
 import { verifySnpReport } from './snp-verify';
+import { SshTargetRepo } from './ssh-target-repo';
+import { tdxCollateralFromDir } from './tdx-collateral-dir';
+import { decodeTdxQuote, verifyTdxQuote } from './tdx-verify';
 import { EMPTY_TRUST, type TrustStore } from './trust-store';
-import type { CertSummary, SnpPolicy, SnpReportFields, SnpTcb, SnpVerdict } from './types';
+import type { CertSummary, SnpPolicy, SnpReportFields, SnpTcb, SnpVerdict, TdxPolicy, TdxQuoteFields, TdxVerdict } from './types';
 
 export const STALE_AFTER_SECONDS = 24 * 3600;
 
@@ -38,6 +44,8 @@ export interface AttestationServiceOptions {
   allowlist: CommandAllowlist;
   /** The allowlisted template that collects evidence (default 'snpguest-report'). */
   collectCommand?: string;
+  /** The allowlisted template that collects a TDX quote (default 'tdx-tsm-report'). */
+  tdxCollectCommand?: string;
   log: Logger;
   /** Certificates and CRLs the operator imported (ARK/ASK when the guest supplies none). */
   trust?: () => TrustStore;
@@ -63,12 +71,14 @@ interface GuestRow {
 
 export class AttestationService {
   readonly repo: AttestationRepo;
+  readonly targets: SshTargetRepo;
   private readonly cache = new ChainCache();
   private readonly operator: string;
   private readonly now: () => Date;
 
   constructor(private readonly o: AttestationServiceOptions) {
     this.repo = new AttestationRepo(o.db);
+    this.targets = new SshTargetRepo(o.db);
     this.operator = o.operator ?? safeUser();
     this.now = o.now ?? (() => new Date());
   }
@@ -142,25 +152,45 @@ export class AttestationService {
     return { guest, result, fields: stored?.fields ?? [], checks: stored?.checks ?? {}, chain: stored?.chain ?? [], history };
   }
 
-  /** Collect over SSH (pinned host, allowlisted command, keychain key), verify, append. */
-  async attestNow(req: { guest: GuestRef; target: SshTargetRef; keyName: string }): Promise<AttestationResult> {
+  /**
+   * Collect over SSH (pinned host, allowlisted command, keychain key), verify, append; then
+   * remember the target for the guest, since it just worked (whatever the verdict).
+   */
+  async attestNow(req: { guest: GuestRef; target: SshTargetRef; keyName: string; technology?: AttestTechnology | undefined }): Promise<AttestationResult> {
+    const technology = req.technology ?? this.targets.get(req.guest.clusterId, req.guest.vmid)?.technology ?? 'sev-snp';
     const nonce = Buffer.from((this.o.nonce ?? (() => randomBytes(64)))());
     if (nonce.length !== 64) throw new Error('nonce source must give 64 bytes');
     const nonceHex = nonce.toString('hex');
-    const command = this.o.allowlist.build(this.o.collectCommand ?? 'snpguest-report', { nonceHex });
+    const commandId = technology === 'tdx' ? (this.o.tdxCollectCommand ?? 'tdx-tsm-report') : (this.o.collectCommand ?? 'snpguest-report');
+    const command = this.o.allowlist.build(commandId, { nonceHex });
     const out = await this.o.ssh.exec(req.target, req.keyName, command);
     if (out.code !== 0) {
       const why = out.stderr.split('\n').find((l) => l.trim())?.slice(0, 300) ?? 'no message';
       throw new AppException('upstream', `The evidence collector exited with ${out.code ?? 'a signal'}: ${why}`, { details: { exitCode: out.code ?? -1 } });
     }
-    const files = parseCollectorOutput(out.stdout);
-    return this.verifyAndStore(files, {
-      guest: req.guest,
-      host: `${req.target.host}:${req.target.port}`,
-      source: 'ssh',
-      reportData: nonceHex,
-      nonce: nonceHex,
-    });
+    const ctx = { guest: req.guest, host: `${req.target.host}:${req.target.port}`, source: 'ssh' as const, reportData: nonceHex, nonce: nonceHex };
+    const result = technology === 'tdx' ? this.verifyTdxAndStore(parseTdxCollectorOutput(out.stdout), ctx) : this.verifyAndStore(parseCollectorOutput(out.stdout), ctx);
+    this.targets.save({ guest: req.guest, ...req.target, keyName: req.keyName, technology, updatedAt: this.now().toISOString() });
+    return result;
+  }
+
+  /** The SSH target remembered for a guest, or null. */
+  target(clusterId: string, vmid: number): SavedSshTarget | null {
+    return this.targets.get(clusterId, vmid);
+  }
+
+  /** The operator edits the remembered target without attesting; the key must be one the keychain index knows. */
+  saveTarget(req: { guest: GuestRef; target: SshTargetRef; keyName: string; technology: AttestTechnology }): SavedSshTarget {
+    if (!this.o.ssh.repo.key(req.keyName)) throw new AppException('not_found', `No SSH key named ${req.keyName}`, { field: 'keyName' });
+    const saved = this.targets.save({ guest: req.guest, ...req.target, keyName: req.keyName, technology: req.technology, updatedAt: this.now().toISOString() });
+    this.o.log.info('attestation ssh target saved', { guest: `${req.guest.clusterId}/${req.guest.vmid}`, host: saved.host, port: saved.port, user: saved.user, keyName: saved.keyName, technology: saved.technology });
+    return saved;
+  }
+
+  forgetTarget(clusterId: string, vmid: number): { forgotten: boolean } {
+    const forgotten = this.targets.forget(clusterId, vmid);
+    if (forgotten) this.o.log.info('attestation ssh target forgotten', { guest: `${clusterId}/${vmid}` });
+    return { forgotten };
   }
 
   verifyFiles(req: { report: string; vek: string; ark?: string | undefined; ask?: string | undefined; reportData?: string | undefined; at?: string | undefined; guest?: GuestRef | undefined }): AttestationResult {
@@ -215,6 +245,57 @@ export class AttestationService {
       source: ctx.source,
       verdict: stored.verdict,
       reasons: stored.reasons.map((r) => r.code),
+    });
+    return stored;
+  }
+
+  /**
+   * Verifies a TDX quote under the policy (nonce as REPORTDATA, debug, MRTD against the
+   * measurement allow-list) with the collateral for its FMSPC from the trust folder when there
+   * is one — otherwise the best verdict is "signature and chain only" — and appends it.
+   */
+  private verifyTdxAndStore(quote: Buffer, ctx: { guest: GuestRef | null; host: string | null; source: 'ssh' | 'files'; reportData?: string; nonce: string | null }): AttestationResult {
+    const policy = this.repo.policy();
+    const tdxPolicy: TdxPolicy = { allowDebug: policy.allowDebug };
+    if (policy.measurements.length) tdxPolicy.mrTd = policy.measurements;
+    if (ctx.reportData) tdxPolicy.reportData = ctx.reportData;
+    const trust = this.o.trust?.() ?? EMPTY_TRUST;
+    let fmspc: string | null = null;
+    try {
+      fmspc = decodeTdxQuote(quote).pck?.fmspc ?? null;
+    } catch {
+      // A malformed quote: the verifier says why.
+    }
+    const found = tdxCollateralFromDir(trust.dir, fmspc);
+    const verifyAt = this.o.verifyAt?.() ?? this.now();
+    const verdict = verifyTdxQuote(quote, { at: verifyAt, policy: tdxPolicy, cache: this.cache, trust, ...(found.collateral ? { collateral: found.collateral } : {}) });
+    const bundle = encodeTdxBundle(quote);
+    const stored = this.repo.insert({
+      guest: ctx.guest,
+      host: ctx.host,
+      source: ctx.source,
+      at: this.now().toISOString(),
+      operator: this.operator,
+      verdict: verdict.verdict,
+      reasons: verdict.reasons.map((r) => ({ code: r.code, message: r.message })),
+      product: verdict.product ?? 'TDX',
+      measurement: verdict.fields?.body.mrTd ?? null,
+      tcb: null,
+      policyVersion: policy.version,
+      nonce: ctx.nonce,
+      verifiedAt: verdict.at || verifyAt.toISOString(),
+      detail: tdxDetailOf(verdict, found.note),
+      evidence: bundle,
+      evidenceSha256: sha256Hex(bundle),
+    });
+    this.o.log.info('attestation verdict recorded', {
+      id: stored.id,
+      guest: ctx.guest ? `${ctx.guest.clusterId}/${ctx.guest.vmid}` : null,
+      source: ctx.source,
+      kind: 'tdx',
+      verdict: stored.verdict,
+      reasons: stored.reasons.map((r) => r.code),
+      collateral: found.collateral ? 'trust folder' : found.note,
     });
     return stored;
   }
@@ -285,4 +366,47 @@ function detailOf(v: SnpVerdict): StoredDetail {
     if (v.signer.root) chain.push(chainEntry('ARK', v.signer.root));
   }
   return { fields: v.fields ? fieldsOf(v.fields) : [], checks: v.checks, chain };
+}
+
+function tdxFieldsOf(f: TdxQuoteFields, verdict: TdxVerdict, collateralNote: string | null): { name: string; value: string }[] {
+  const yes = (b: boolean) => (b ? 'yes' : 'no');
+  const b = f.body;
+  const a = b.tdAttributes;
+  const t = verdict.tcb;
+  const out = [
+    { name: 'Product', value: 'Intel TDX' },
+    { name: 'Quote version', value: `${f.header.version}${f.bodyType !== null ? ` (body type ${f.bodyType})` : ''}` },
+    { name: 'TD body', value: b.type === 'td15' ? 'TD 1.5' : 'TD 1.0' },
+    { name: 'TD attributes', value: `0x${a.raw} — debug ${yes(a.debug)}, SEPT #VE disabled ${yes(a.septVeDisable)}, PKS ${yes(a.pks)}, KL ${yes(a.kl)}, perfmon ${yes(a.perfmon)}` },
+    { name: 'MRTD', value: b.mrTd },
+    { name: 'RTMR0', value: b.rtmr[0] },
+    { name: 'RTMR1', value: b.rtmr[1] },
+    { name: 'RTMR2', value: b.rtmr[2] },
+    { name: 'RTMR3', value: b.rtmr[3] },
+    { name: 'REPORTDATA', value: b.reportData },
+    { name: 'MRCONFIGID', value: b.mrConfigId },
+    { name: 'MROWNER', value: b.mrOwner },
+    { name: 'MROWNERCONFIG', value: b.mrOwnerConfig },
+    { name: 'XFAM', value: b.xfam },
+    { name: 'TEE TCB SVN', value: b.teeTcbSvn },
+    { name: 'MRSEAM', value: b.mrSeam },
+    { name: 'MRSIGNERSEAM', value: b.mrSignerSeam },
+    { name: 'QE vendor ID', value: f.header.qeVendorId },
+  ];
+  if (b.mrServiceTd !== null) out.push({ name: 'MRSERVICETD', value: b.mrServiceTd });
+  if (f.pck) out.push({ name: 'FMSPC', value: f.pck.fmspc }, { name: 'PCE SVN', value: String(f.pck.pceSvn) });
+  out.push({ name: 'TCB status', value: t?.status ?? `unknown — signature and chain only (${collateralNote ?? 'no collateral'})` });
+  if (t?.collateral) out.push({ name: 'Collateral', value: `TCB info issued ${t.collateral.tcbInfoIssueDate}, next update ${t.collateral.tcbInfoNextUpdate}` });
+  if (t?.advisoryIds.length) out.push({ name: 'Advisories', value: t.advisoryIds.join(', ') });
+  return out;
+}
+
+function tdxDetailOf(v: TdxVerdict, collateralNote: string | null): StoredDetail {
+  const chain: ChainEntry[] = [];
+  if (v.signer) {
+    chain.push(chainEntry('PCK', v.signer.certificate));
+    if (v.signer.intermediate) chain.push(chainEntry('PCK CA', v.signer.intermediate));
+    if (v.signer.root) chain.push(chainEntry('Intel SGX Root CA', v.signer.root));
+  }
+  return { fields: v.fields ? tdxFieldsOf(v.fields, v, collateralNote) : [], checks: v.checks, chain };
 }

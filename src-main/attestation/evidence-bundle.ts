@@ -54,3 +54,34 @@ export function decodeBundle(bytes: Uint8Array): SnpEvidenceFiles {
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+// ---- TDX ---------------------------------------------------------------------------
+
+const TDX_HEADER = 'cairn-evidence/1 tdx';
+/** A v4/v5 quote with a PEM PCK chain is 5–8 KiB; 64 KiB leaves room and still bounds a hostile guest. */
+const MAX_QUOTE = 64 * 1024;
+
+/** The TDX collector's output: one `quote <base64>` line (other lines are ignored). */
+export function parseTdxCollectorOutput(stdout: Uint8Array): Buffer {
+  let quote: Buffer | null = null;
+  for (const raw of Buffer.from(stdout).toString('latin1').split('\n')) {
+    const m = /^quote ([A-Za-z0-9+/]*={0,2})\s*$/.exec(raw);
+    if (!m) continue;
+    const bytes = Buffer.from(m[1] as string, 'base64');
+    if (bytes.length === 0 || bytes.length > MAX_QUOTE) throw new AppException('upstream', `The collector returned a quote of ${bytes.length} bytes (expected 1..${MAX_QUOTE})`);
+    if (quote) throw new AppException('upstream', 'The collector returned more than one quote');
+    quote = bytes;
+  }
+  if (!quote) throw new AppException('upstream', 'The collector printed no TDX quote (is this a TDX guest with configfs-tsm?)');
+  return quote;
+}
+
+export function encodeTdxBundle(quote: Uint8Array): Buffer {
+  return Buffer.from(`${TDX_HEADER}\nquote ${Buffer.from(quote).toString('base64')}\n`, 'latin1');
+}
+
+export function decodeTdxBundle(bytes: Uint8Array): Buffer {
+  const text = Buffer.from(bytes).toString('latin1');
+  if (!text.startsWith(TDX_HEADER + '\n')) throw new Error('not a cairn TDX evidence bundle');
+  return parseTdxCollectorOutput(Buffer.from(text.slice(TDX_HEADER.length + 1), 'latin1'));
+}

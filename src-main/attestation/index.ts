@@ -16,3 +16,7 @@ export { AttestationRepo, DEFAULT_POLICY } from './attestation-repo';
 export { AttestationService, STALE_AFTER_SECONDS, type AttestationServiceOptions } from './attestation-service';
 export { PRODUCTION_COLLECTORS, SNPGUEST_COLLECT } from './collect-commands';
 export { decodeBundle, encodeBundle, parseCollectorOutput, type SnpEvidenceFiles } from './evidence-bundle';
+export { FleetAttestedHosts, formatAge } from './attested-hosts';
+export { SshTargetRepo } from './ssh-target-repo';
+export { TDX_TSM_COLLECT, TSM_REPORT_ROOT, tdxCollector, tsmQuoteStep } from './collect-commands';
+export { tdxCollateralFromDir, TDX_COLLATERAL_SUBDIR } from './tdx-collateral-dir';

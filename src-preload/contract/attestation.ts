@@ -222,12 +222,38 @@ export const AttestationDetailSchema = z.strictObject({
 });
 export type AttestationDetail = z.infer<typeof AttestationDetailSchema>;
 
+/** The guest's confidential-computing technology: what the collector asks the guest for. */
+export const AttestTechnologySchema = z.enum(['sev-snp', 'tdx']);
+export type AttestTechnology = z.infer<typeof AttestTechnologySchema>;
+
 export const AttestNowRequestSchema = z.strictObject({
   guest: GuestRefSchema,
   target: SshTargetSchema,
   keyName: SshKeyNameSchema,
+  /** Absent: the technology remembered for this guest, else SEV-SNP. */
+  technology: AttestTechnologySchema.optional(),
 });
 export type AttestNowRequest = z.input<typeof AttestNowRequestSchema>;
+
+/**
+ * The SSH target remembered for one guest after a successful collection:
+ * where to connect, as whom, and the name of the key in the OS keychain
+ * (a reference, never the key itself).
+ */
+export const SavedSshTargetSchema = z.strictObject({
+  guest: GuestRefSchema,
+  host: z.string(),
+  port: z.number().int(),
+  user: z.string(),
+  keyName: z.string(),
+  technology: AttestTechnologySchema,
+  /** Whether the key name is still in the keychain index (a removed key must be chosen again). */
+  keyKnown: z.boolean(),
+  updatedAt: IsoTime,
+});
+export type SavedSshTarget = z.infer<typeof SavedSshTargetSchema>;
+
+const GuestKeySchema = z.strictObject({ clusterId: Id, vmid: z.number().int().min(1).max(999_999_999) });
 
 const b64 = (max: number) =>
   z
@@ -270,4 +296,12 @@ export const attestationChannels = {
   'attestation:policy:set': { request: AttestationPolicyInputSchema, response: AttestationPolicySchema },
   'attestation:attestNow': { request: AttestNowRequestSchema, response: AttestationResultSchema },
   'attestation:verifyFiles': { request: VerifyFilesRequestSchema, response: AttestationResultSchema },
+  /** The SSH target remembered for a guest (null: none yet). */
+  'attestation:target:get': { request: GuestKeySchema, response: SavedSshTargetSchema.nullable() },
+  /** Edit the remembered target without attesting (the key must exist in the keychain index). */
+  'attestation:target:save': {
+    request: z.strictObject({ guest: GuestRefSchema, target: SshTargetSchema, keyName: SshKeyNameSchema, technology: AttestTechnologySchema.default('sev-snp') }),
+    response: SavedSshTargetSchema,
+  },
+  'attestation:target:forget': { request: GuestKeySchema, response: z.strictObject({ forgotten: z.boolean() }) },
 } as const;
