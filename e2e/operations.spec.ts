@@ -82,3 +82,25 @@ test('bulk snapshot of two guests with aggregated progress', async ({ page }) =>
   await dialog.getByRole('button', { name: 'Close' }).first().click();
   await guard.expectClean();
 });
+
+test('PVE tasks of the whole fleet, any origin, filtered, with a log on demand', async ({ page }) => {
+  const guard = await guardConsole(page);
+  await openConsole(page);
+  await sidebarItem(page, 'Operations').click();
+  await expectOnPage(page, 'Operations');
+  await page.getByRole('tab', { name: 'PVE tasks' }).click();
+  const table = page.getByRole('table', { name: 'PVE tasks' });
+  // The demo clusters carry a week of task history (backups, HA, the PVE UI) besides Cairn's own.
+  await expect(table.locator('tbody tr').first()).toBeVisible({ timeout: 30_000 });
+  expect(await table.locator('tbody tr').count()).toBeGreaterThan(10);
+  await page.getByRole('combobox', { name: 'Task status' }).selectOption('ok');
+  await page.getByRole('textbox', { name: 'Task type' }).fill('vzdump');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  const first = table.locator('tbody tr').first();
+  await expect(first.getByRole('cell').first()).toHaveText('vzdump', { timeout: 30_000 });
+  await first.getByRole('button', { name: /^Log of vzdump/ }).click();
+  await expect(table.getByText(/INFO|TASK OK|vzdump|backup/i).first()).toBeVisible({ timeout: 15_000 });
+  await settle(page);
+  await screenshot(page, 'operations-pve-tasks');
+  await guard.expectClean();
+});

@@ -6,7 +6,8 @@
 import type { OperationChanged } from '../../src-preload/contract';
 import { vmSize, type ServiceCatalogue } from '../capacity';
 import type { FleetQueries } from '../fleet/fleet-queries';
-import { JournalLease, OperationEngine, type ClusterView, type Gatekeeper, type OpsClient } from '../orchestration';
+import type { AttestedHosts } from '../orchestration';
+import { createPlacementAdvisor, JournalLease, OperationEngine, type ClusterView, type Gatekeeper, type OpsClient, type PlacementContext } from '../orchestration';
 import type { Db } from '../store/database';
 import type { Logger } from '../util/log';
 
@@ -51,6 +52,10 @@ export function createOperationEngine(o: {
   catalogue: () => ServiceCatalogue;
   clientFor: (clusterId: string) => OpsClient;
   gatekeeper?: Gatekeeper;
+  /** Attested placement of confidential guests (the attestation module's answer). */
+  attestedHosts?: AttestedHosts;
+  /** HA rules, host attestation and limits for the migration advisor (capacity's in the app). */
+  placementContext?: (clusterId: string) => Promise<PlacementContext>;
   /** Who this process is, for the journal's lease (one executing process per data folder). */
   leaseHolder?: string;
   log: Logger;
@@ -61,6 +66,8 @@ export function createOperationEngine(o: {
     clientFor: o.clientFor,
     cachedView: (id) => cachedView(o.fleet, id),
     ...(o.gatekeeper ? { gatekeeper: o.gatekeeper } : {}),
+    ...(o.attestedHosts ? { attestedHosts: o.attestedHosts } : {}),
+    ...(o.placementContext ? { placement: createPlacementAdvisor(o.placementContext) } : {}),
     sizeOf: (size) => {
       const v = vmSize(o.catalogue(), size as Parameters<typeof vmSize>[1]);
       return { vcpu: v.vcpu, memMiB: Math.round(v.memBytes / 2 ** 20) };

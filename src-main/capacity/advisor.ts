@@ -30,6 +30,16 @@ export const NO_QUOTAS: QuotaSource = {
   quota: () => null,
 };
 
+/**
+ * Orchestration's `AttestedHosts` port, structurally (capacity does not depend on orchestration):
+ * the attestation module's answer for one host, whose reason names the host, the verdict and
+ * its age. When given, it decides attestation for confidential guests instead of the lookup, so
+ * the advisor and the operation engine refuse the same hosts with the same words.
+ */
+export interface HostAttestationGate {
+  check(host: { clusterId: string; node: string }): { ok: true } | { ok: false; reason: string };
+}
+
 export interface AdviseInput {
   pools: readonly PoolModel[];
   policies: ReadonlyMap<string, HaPolicy>;
@@ -39,6 +49,7 @@ export interface AdviseInput {
   confidential: boolean;
   ha: boolean;
   attestation: AttestationLookup;
+  attestedHosts?: HostAttestationGate | undefined;
   quotas: QuotaSource;
 }
 
@@ -71,7 +82,9 @@ export function advise(i: AdviseInput): PlaceResult {
       if (pool.stale) reasons.push('pool inventory is stale: its current load is not known');
       if (memAfter > lim.memLimit) reasons.push(`memory: needs ${gib(i.vm.mem)}, ${gib(Math.max(0, lim.memLimit - l.mem))} free under the ${Math.round(i.limits.memCeiling * 100)} % ceiling`);
       if (vcpuAfter > lim.vcpuLimit) reasons.push(`vCPU: ${(vcpuAfter / h.threads).toFixed(2)}:1 would exceed the ${i.limits.cpuOvercommit}:1 overcommit limit`);
-      if (i.confidential) {
+      const gate = i.confidential ? i.attestedHosts?.check({ clusterId: h.clusterId, node: h.node }) : undefined;
+      if (gate && !gate.ok) reasons.push(`confidential: ${gate.reason}`);
+      else if (i.confidential && !gate) {
         const a = i.attestation(h.clusterId, h.node);
         if (a !== 'pass')
           reasons.push(

@@ -7,7 +7,9 @@
 export { CapacityService, type CapacityServiceOptions, type NodeRrdSource, type PoolForecast } from './service';
 export { DEFAULT_SERVICE_CATALOGUE_PATH, loadServiceCatalogue, parseServiceCatalogue, hostSpec, vmSize, poolSizeFor, type ServiceCatalogue } from './catalogue';
 export { normaliseHaPolicy, NO_HA_POLICY, parseNodes, parseResources, type HaPolicy, type HaPolicySource, type RawHaPolicy } from './ha-policy';
-export { NO_QUOTAS, type QuotaSource, type TenantQuota } from './advisor';
+export { NO_QUOTAS, type HostAttestationGate, type QuotaSource, type TenantQuota } from './advisor';
+export { adviseMove, type MoveAdvice, type MoveCandidate, type MoveInput } from './move-advisor';
+export type { AttestationLookup } from './headroom';
 export { pack, type PackHost, type PackItem, type PackConstraints, type PackResult } from './pack';
 export { n1, simulateLoss, recoverSite } from './headroom';
 export { sizePool } from './sizing';

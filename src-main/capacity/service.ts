@@ -30,7 +30,7 @@ import type {
 import type { AttestationRepo } from '../attestation';
 import type { Db } from '../store/database';
 import { AppException } from '../util/app-exception';
-import { advise, NO_QUOTAS, type QuotaSource } from './advisor';
+import { advise, NO_QUOTAS, type HostAttestationGate, type QuotaSource } from './advisor';
 import { poolSizeFor, vmSize, type ServiceCatalogue } from './catalogue';
 import { forecast } from './forecast';
 import { NO_HA_POLICY, normaliseHaPolicy, type HaPolicy, type HaPolicySource } from './ha-policy';
@@ -48,6 +48,8 @@ export interface CapacityServiceOptions {
   haPolicies: HaPolicySource | null;
   rrd: NodeRrdSource;
   attestation: Pick<AttestationRepo, 'latestByGuest'>;
+  /** Attested placement for confidential guests (the attestation module's gate); absent: the lookup alone. */
+  attestedHosts?: HostAttestationGate;
   staleClusters: () => ReadonlySet<string>;
   quotas?: QuotaSource;
   now?: () => Date;
@@ -319,11 +321,23 @@ export class CapacityService {
       confidential: req.confidential,
       ha: req.ha,
       attestation: lookup,
+      attestedHosts: this.o.attestedHosts,
       quotas: this.quotas,
     });
     const without = [...pol.values()].filter((v) => v.info.source === 'none').length;
     if (without) res.notes.push(`${without} pool(s) analysed without HA rules (not reachable): their HA reserve ignores affinity.`);
     return res;
+  }
+
+  /**
+   * What the move advisor needs beside a live pool (orchestration builds the pool from PVE):
+   * the pool's HA policy (live, else last live, else none — said in `rulesNote`), each host's
+   * attestation state and the planning limits.
+   */
+  async moveContext(clusterId: string, settings?: Partial<CapacitySettings>): Promise<{ policy: HaPolicy; rulesNote: string; attestation: AttestationLookup; limits: Limits }> {
+    const { lookup } = this.model();
+    const { policy, info: rules } = await this.policy(clusterId, true);
+    return { policy, rulesNote: rules.note, attestation: lookup, limits: this.limits(settings) };
   }
 
   sizePool(req: { demand: { size: VmSizeId; count: number }[]; settings?: Partial<CapacitySettings> | undefined }): SizePoolResult {

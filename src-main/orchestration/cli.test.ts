@@ -44,4 +44,20 @@ describe('cairn ops', () => {
     expect(await runOpsCli(['show', '--id', 'nope'], missing.io)).toBe(1);
     expect(missing.err.join('')).toContain('no operation nope');
   });
+  it('shows a migration’s placement: the proposal and each host’s verdict', async () => {
+    const pve = new FakePve(['n1', 'n2', 'n3']);
+    pve.addGuest({ vmid: 102, name: 'web-2' });
+    const sub = mkdtempSync(join(dir, 'migrate-'));
+    const db = openDatabase(join(sub, 'cairn.db'));
+    const engine = new OperationEngine({ db, clientFor: () => pve.client(), sizeOf: () => ({ vcpu: 2, memMiB: 4096 }), pollMs: 1 });
+    const op = await engine.plan({ action: 'migrate', clusterId: 'c1', vmid: 102 }, 'alice');
+    await engine.close();
+    db.close();
+    const s = io();
+    expect(await runOpsCli(['show', '--id', op.id, '--data-dir', sub], s.io)).toBe(0);
+    const text = s.out.join('');
+    expect(text).toMatch(/placement: advisor proposed n[23], chosen n[23]\n/);
+    expect(text).toContain('  n1: rejected — web-2 runs here');
+    expect(text).toMatch(/ {2}n[23]: #1\n/);
+  });
 });

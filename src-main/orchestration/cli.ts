@@ -82,6 +82,11 @@ export async function runOpsCli(argv: string[], io: OpsCliIo): Promise<number> {
       io.stdout(`effect: ${d.plan.expectedEffect}\n`);
       const q = d.plan.quotaDelta;
       io.stdout(`quota delta: guests ${q.guests}, vCPU ${q.vcpu}, memory ${q.memoryMiB} MiB, disk ${q.diskGiB} GiB\n`);
+      const pl = d.plan.placement;
+      if (pl) {
+        io.stdout(`placement: advisor proposed ${pl.proposed ?? 'no host'}, chosen ${pl.chosen}${pl.overridden ? ' (operator override)' : ''}\n`);
+        for (const c of pl.candidates) io.stdout(`  ${c.node}: ${c.accepted ? `#${c.rank}` : `rejected — ${c.reasons.join('; ')}`}\n`);
+      }
       for (const s of d.steps) io.stdout(`  ${s.index + 1}. [${s.state}] ${s.summary}${s.upid ? `  ${s.upid}` : ''}${s.detail ? `  (${s.detail})` : ''}\n`);
       io.stdout('history:\n');
       for (const e of events) io.stdout(`  ${e.at}  ${e.index === null ? '' : `step ${e.index + 1} `}${e.type}\n`);

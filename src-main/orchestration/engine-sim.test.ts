@@ -350,10 +350,12 @@ describe('operation engine on the simulator', () => {
     await runOp({ action: 'restore', clusterId: CLUSTER, node: vm.node, vmid: free, type: 'qemu', archive });
     expect((await guests()).some((g) => g.vmid === free)).toBe(true);
 
-    const movable = await pick((x) => x.status === 'running' && !(x.hastate ?? '') && x.vmid !== vm.vmid);
+    // Confidential guests need an attested host, and a bare engine knows no attestation results.
+    const movable = await pick((x) => x.status === 'running' && !(x.hastate ?? '') && x.vmid !== vm.vmid && !(x.tags ?? '').includes('confidential'));
     const moved = await runOp({ action: 'migrate', clusterId: CLUSTER, vmid: movable.vmid });
     const target = (moved.request as { targetNode?: string }).targetNode!;
     expect(target).not.toBe(movable.node);
+    expect(moved.plan.placement).toMatchObject({ proposed: target, chosen: target, overridden: false });
     expect((await guests()).find((g) => g.vmid === movable.vmid)!.node).toBe(target);
 
     const ct = (await guests()).find((g) => g.type === 'lxc' && g.status === 'running' && !g.template)!;

@@ -11,6 +11,7 @@ import { OperationEngine, type OperationEngineOptions } from './engine';
 import { FakePve } from './fake-pve';
 import { PERMISSIVE_GATEKEEPER } from './gatekeeper';
 import { viewFromResources } from './planner';
+import { JournalLease } from './lease';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx4cGxhaW5rZXlmb3J0ZXN0c29ubHk ops@cairn';
 
@@ -116,5 +117,33 @@ describe('operation engine', () => {
     expect((err as AppException).details).toMatchObject({ limit: 64, wouldUse: 66, by: 'test quota' });
     expect(engine.get(op.id).state).toBe('planned');
     await engine.close();
+  });
+  it('an executor that lost its lease (stalled, taken over) sends nothing more; the new holder finishes', async () => {
+    let t = Date.parse('2026-11-22T10:00:00Z');
+    const now = () => new Date(t);
+    const pve = new FakePve(['n1', 'n2'], 30);
+    pve.addGuest({ vmid: 9000, name: 'tpl', template: true });
+    const db = openDatabase(':memory:');
+    const lease = (pid: number) => new JournalLease(db, { holder: `proc ${pid}`, pid, host: 'noc-1', staleAfterMs: 30_000, now, isAlive: () => true });
+    const opts = { db, clientFor: () => pve.client(), sizeOf: () => ({ vcpu: 2, memMiB: 4096 }), pollMs: 1, retryAfterMs: 60_000 };
+    const a = new OperationEngine({ ...opts, lease: lease(100) });
+    expect(a.start()).toBe(0);
+    const op = await a.plan({ action: 'create', clusterId: 'c1', templateVmid: 9000, name: 'cx', size: 'small', cloudInit: { user: 'ops', sshKey: KEY, ipConfig: 'ip=dhcp' }, start: true }, 'alice');
+    a.apply({ id: op.id }, 'alice');
+    for (let i = 0; i < 500 && a.get(op.id).steps[0]!.state !== 'submitted'; i++) await new Promise((r) => setTimeout(r, 1));
+    // A stalls past its lease; B takes the journal over while A's clone is still running and resumes it.
+    t += 31_000;
+    const b = new OperationEngine({ ...opts, lease: lease(200) });
+    expect(b.start()).toBe(1);
+    expect(b.readOnlyReason).toBeNull();
+    await Promise.all([a.idle(), b.idle()]);
+    expect(b.get(op.id).state).toBe('succeeded');
+    // A stopped at its next step: every step was sent once, by whichever held the journal.
+    expect([...pve.applied.values()].every((n) => n === 1)).toBe(true);
+    const intents = b.journal.events(op.id).filter((e) => e.type === 'step-intent').map((e) => e.index);
+    expect(intents).toEqual([0, 1, 2]);
+    expect(() => a.apply({ id: op.id }, 'alice')).toThrow(/no longer holds the operation journal/);
+    await a.close();
+    await b.close();
   });
 });

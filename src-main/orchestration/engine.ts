@@ -16,10 +16,13 @@ import { AppException } from '../util/app-exception';
 import type { Logger } from '../util/log';
 import type { Db } from '../store/database';
 import type { JournalLease } from './lease';
+import { placementRefusal, proposesHost, type AttestedHosts } from './attested-hosts';
 import { PERMISSIVE_GATEKEEPER, tenantOfTags, type Decision, type GateTarget, type Gatekeeper } from './gatekeeper';
 import { Journal, TERMINAL, type OperationRecord, type StepRecord } from './journal';
 import { planFor, viewFromResources, type ClusterView, type GuestFacts } from './planner';
-import { issue, reconcile, type OpsClient } from './steps';
+import { issue, reconcile, summarize, type OpsClient, type StepSpec } from './steps';
+import { createPlacementAdvisor, NO_PLACEMENT_CONTEXT, type PlacementAdvisor } from './placement';
+import type { MoveAdvice } from '../capacity';
 
 /** Where a test may stop the engine as if the process were killed. */
 export type CrashPoint = 'before-call' | 'after-call' | 'after-upid' | 'after-step';
@@ -38,6 +41,8 @@ export interface OperationEngineOptions {
   /** The last synced inventory, to plan while a cluster is unreachable. */
   cachedView?: (clusterId: string) => ClusterView | undefined;
   gatekeeper?: Gatekeeper;
+  /** Attested placement of confidential guests (attested-hosts.ts); absent: not checked. */
+  attestedHosts?: AttestedHosts;
   /** Catalogue VM size → vCPU and MiB. */
   sizeOf: (size: string) => { vcpu: number; memMiB: number };
   concurrencyPerCluster?: number;
@@ -51,8 +56,12 @@ export interface OperationEngineOptions {
   log?: Logger;
   crashHook?: (point: CrashPoint, opId: string, step: number) => void;
   now?: () => Date;
+  /** Migration targets (default: the advisor over the live view with no HA rules or attestation known). */
+  placement?: PlacementAdvisor;
   /** One executing process per journal; without a lease (tests) this engine always executes. */
   lease?: JournalLease;
+  /** A read-only engine took the journal over from a dead or stalled executor (resumed: operations picked up). */
+  onTakeover?: (resumed: number) => void;
 }
 
 class Wait extends Error {}
@@ -74,6 +83,7 @@ function isLockTimeout(e: PveError): boolean {
 export class OperationEngine {
   readonly journal: Journal;
   private readonly gate: Gatekeeper;
+  private readonly placement: PlacementAdvisor;
   private readonly limit: number;
   private readonly pollMs: number;
   private readonly retryAfterMs: number;
@@ -90,6 +100,7 @@ export class OperationEngine {
   constructor(private readonly o: OperationEngineOptions) {
     this.journal = new Journal(o.db, o.now);
     this.gate = o.gatekeeper ?? PERMISSIVE_GATEKEEPER;
+    this.placement = o.placement ?? createPlacementAdvisor(NO_PLACEMENT_CONTEXT);
     this.limit = Math.max(1, o.concurrencyPerCluster ?? 4);
     this.pollMs = o.pollMs ?? 1000;
     this.retryAfterMs = o.retryAfterMs ?? 30_000;
@@ -97,6 +108,43 @@ export class OperationEngine {
 
   /** Why this engine may not execute (another process holds the journal's lease), or null. */
   private readOnly: string | null = null;
+  private standbyTimer: NodeJS.Timeout | null = null;
+
+  /** Who runs the journal when this process only reads it (null when this process executes). */
+  get readOnlyReason(): string | null {
+    return this.readOnly;
+  }
+
+  /**
+   * A read-only engine keeps trying the lease: when the executor dies (its
+   * pid is gone) or stalls (its heartbeat goes stale), this process takes the
+   * journal over and resumes what the executor left.
+   */
+  private standBy(lease: JournalLease): void {
+    if (this.standbyTimer || this.closed) return;
+    this.standbyTimer = setInterval(() => {
+      if (this.closed) return;
+      const got = lease.acquire();
+      if (!got.ok) {
+        this.readOnly = readOnlyText(got.holder);
+        return;
+      }
+      if (this.standbyTimer) clearInterval(this.standbyTimer);
+      this.standbyTimer = null;
+      this.readOnly = null;
+      const resumed = this.resume();
+      this.o.log?.info('took over the operation journal', { resumed });
+      this.o.onTakeover?.(resumed);
+    }, lease.checkEveryMs);
+    this.standbyTimer.unref?.();
+  }
+
+  private resume(): number {
+    const active = this.journal.active();
+    for (const op of active) this.enqueue(op);
+    this.pump();
+    return active.length;
+  }
 
   /** Resumes every operation the journal says is queued or running — if this process holds the journal. */
   start(): number {
@@ -104,21 +152,20 @@ export class OperationEngine {
       const got = this.o.lease.acquire();
       if (!got.ok) {
         const h = got.holder;
-        this.readOnly = `Another Cairn process (${h.holder}, pid ${h.pid} on ${h.host}) runs the operations of this data folder; this one can only show them`;
+        this.readOnly = readOnlyText(h);
         this.o.log?.warn('operation journal held by another process: read-only here', { holder: h.holder, pid: h.pid, host: h.host });
+        this.standBy(this.o.lease);
         return 0;
       }
     }
-    const active = this.journal.active();
-    for (const op of active) this.enqueue(op);
-    this.pump();
-    return active.length;
+    return this.resume();
   }
 
   /** Stops as a kill would, minus the abruptness: in-flight calls are aborted, nothing more is journalled. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.standbyTimer) clearInterval(this.standbyTimer);
     for (const r of this.runs.values()) r.ctl.abort();
     await Promise.all([...this.runs.values()].map((r) => r.done));
     this.o.lease?.release();
@@ -130,8 +177,12 @@ export class OperationEngine {
   async plan(request: OperationRequest, actor: string, batchId: string | null = null): Promise<OperationRecord> {
     const clusterId = request.clusterId;
     const view = await this.view(clusterId, true);
-    const planned = planFor(request, view, this.planContext(clusterId));
+    const unattested = placementRefusal(request, view, this.o.attestedHosts);
+    if (unattested) throw new AppException('conflict', unattested.reason, { details: unattested.details });
+    const planned = planFor(request, view, this.planContext(clusterId, undefined, await this.moveAdvice(request, view)));
     if (!planned.ok) throw new AppException('conflict', planned.reasons.join('; '), { details: { reasons: planned.reasons.length } });
+    const proposed = proposesHost(request) ? placementRefusal(planned.request, view, this.o.attestedHosts) : null;
+    if (proposed) throw new AppException('conflict', proposed.reason, { details: proposed.details });
     const target = this.gateTarget(planned.plan);
     this.check(this.gate.authorize(actor, `guest.${request.action}`, target));
     const op = this.journal.create({
@@ -351,7 +402,11 @@ export class OperationEngine {
         op = this.must(id);
         this.changed(op);
       }
+      // A step failed before a crash or a wait: what remains is its rollback (or just the verdict).
+      const failedBefore = op.steps.find((s) => s.state === 'failed' && !isUndo(s.spec));
+      if (failedBefore) return await this.afterFailure(op, failedBefore, client, signal);
       for (const step of op.steps) {
+        if (isUndo(step.spec)) break;
         if (step.state === 'done' || step.state === 'skipped') continue;
         if (this.must(id).cancelRequested && step.state === 'pending') {
           for (const s of op.steps.filter((x) => x.index >= step.index)) this.journal.step(id, s.index, { state: 'skipped', detail: 'cancelled' }, s);
@@ -359,10 +414,7 @@ export class OperationEngine {
         }
         const out = await this.runStep(op, step, client, signal);
         this.changed(this.must(id));
-        if (out.state === 'failed') {
-          for (const s of op.steps.filter((x) => x.index > step.index)) this.journal.step(id, s.index, { state: 'skipped', detail: `step ${step.index + 1} failed` }, s);
-          return this.finish(this.must(id), 'failed', `Step ${step.index + 1} (${step.summary}) failed: ${out.detail ?? 'unknown error'}`);
-        }
+        if (out.state === 'failed') return await this.afterFailure(this.must(id), out, client, signal);
       }
       this.finish(this.must(id), 'succeeded', null);
     } catch (e) {
@@ -387,6 +439,46 @@ export class OperationEngine {
     }
   }
 
+  /**
+   * A step failed. A create whose guest already exists (the clone or create
+   * step is done) is rolled back: the half-made guest is destroyed by undo
+   * steps journalled like any other, so a crash mid-rollback resumes it. The
+   * operation ends failed either way; the reason says whether it was rolled
+   * back, or exactly what was left behind.
+   */
+  private async afterFailure(op: OperationRecord, failed: StepRecord, client: OpsClient, signal: AbortSignal): Promise<void> {
+    const why = `step ${failed.index + 1} (${failed.summary}) failed: ${failed.detail ?? 'unknown error'}`;
+    const undo = undoFor(op, failed);
+    if (!undo) {
+      for (const s of op.steps.filter((x) => x.index > failed.index && x.state === 'pending')) this.journal.step(op.id, s.index, { state: 'skipped', detail: `step ${failed.index + 1} failed` }, s);
+      return this.finish(this.must(op.id), 'failed', `${why[0]!.toUpperCase()}${why.slice(1)}`);
+    }
+    if (!op.steps.some((s) => isUndo(s.spec))) {
+      this.journal.appendUndo(op.id, failed.index, undo.map((spec) => ({ spec, summary: summarize(spec) })));
+      op = this.must(op.id);
+      this.changed(op);
+    }
+    const made = undo[0]!.ref;
+    const what = `${made.type === 'qemu' ? 'VM' : 'container'} ${made.vmid} '${op.plan.target.name}'`;
+    for (const step of op.steps.filter((s) => isUndo(s.spec))) {
+      if (step.state === 'done' || step.state === 'skipped') continue;
+      let out: StepRecord;
+      try {
+        out = await this.runStep(op, step, client, signal);
+      } catch (e) {
+        // A crash, a shutdown or an unreachable cluster: the rollback resumes with the operation.
+        if (this.closed || e instanceof EngineHalted || e instanceof Wait || (isPveError(e) && (e.retryable || e.kind === 'unauthorized'))) throw e;
+        out = this.journal.step(op.id, step.index, { state: 'failed', detail: describe(e) }, this.must(op.id).steps[step.index]!);
+      }
+      this.changed(this.must(op.id));
+      if (out.state === 'failed') {
+        return this.finish(this.must(op.id), 'failed',
+          `Failed, not rolled back: ${why}. Rolling back failed too (${out.detail ?? 'unknown error'}): the half-made ${what} is left on ${made.node}; delete it by hand`);
+      }
+    }
+    this.finish(this.must(op.id), 'failed', `Failed, rolled back: ${why}. The half-made ${what} on ${made.node} was destroyed`);
+  }
+
   private finish(op: OperationRecord, state: OperationState, reason: string | null): void {
     this.journal.setState(op.id, state, reason);
     this.changed(this.must(op.id));
@@ -394,11 +486,13 @@ export class OperationEngine {
 
   private async recheck(op: OperationRecord, signal: AbortSignal): Promise<string | null> {
     const fresh = viewFromResources(await this.o.clientFor(op.clusterId).clusterResources(undefined, { signal }));
-    const planned = planFor(op.request, fresh, this.planContext(op.clusterId, op.id));
+    const planned = planFor(op.request, fresh, this.planContext(op.clusterId, op.id, await this.moveAdvice(op.request, fresh)));
     if (!planned.ok) {
       if (planned.offline) throw new Wait(`${planned.reasons.join('; ')}; waiting for it to return`);
       return `The plan no longer holds: ${planned.reasons.join('; ')}`;
     }
+    const unattested = placementRefusal(op.request, fresh, this.o.attestedHosts);
+    if (unattested) return unattested.reason;
     const quota = this.gate.quotaCheck(tenantOfTags(planned.plan.target.tags), planned.plan.quotaDelta, { clusterId: op.clusterId });
     if (!quota.allowed) return quota.reason;
     if (JSON.stringify(planned.steps) !== JSON.stringify(op.steps.map((s) => s.spec))) this.journal.replan(op.id, planned.plan, planned.steps);
@@ -414,6 +508,11 @@ export class OperationEngine {
     let lockFailures = 0;
     for (;;) {
       if (step.state === 'pending') {
+        // This process stalled past its lease and another took the journal over: stop before sending anything.
+        if (this.o.lease && !this.o.lease.renew()) {
+          this.o.log?.warn('operation journal taken over by another process: this engine stops', { id: op.id });
+          throw new EngineHalted();
+        }
         step = this.journal.step(op.id, step.index, { state: 'intent', intentAt: new Date().toISOString(), upid: null }, step);
         this.crash('before-call', op, step.index);
         let issued;
@@ -452,7 +551,7 @@ export class OperationEngine {
         }
       }
       if (step.state === 'intent') {
-        const r = await reconcile(client, step.spec, Date.parse(step.intentAt ?? new Date(0).toISOString()), signal);
+        const r = await reconcile(client, step.spec, Date.parse(step.intentAt ?? new Date(0).toISOString()), signal, this.journal.claimedUpids());
         if (r.found === 'task') step = this.journal.step(op.id, step.index, { state: 'submitted', upid: r.upid, detail: 'task found on reconcile' }, step);
         else if (r.found === 'effect') {
           step = this.journal.step(op.id, step.index, { state: 'done', detail: 'found applied on reconcile' }, step);
@@ -495,8 +594,17 @@ export class OperationEngine {
     }
   }
 
-  private planContext(clusterId: string, self?: string) {
+  /** The placement advisor's answer for a migration planned on a live view; nothing otherwise. */
+  private async moveAdvice(req: OperationRequest, view: ClusterView): Promise<MoveAdvice | undefined> {
+    if (req.action !== 'migrate' || view.basis !== 'live') return undefined;
+    const g = view.guests.find((x) => x.vmid === req.vmid);
+    if (!g || g.template) return undefined;
+    return this.placement.adviseMove(req.clusterId, view, g);
+  }
+
+  private planContext(clusterId: string, self?: string, moveAdvice?: MoveAdvice) {
     return {
+      ...(moveAdvice ? { moveAdvice } : {}),
       clusterId,
       sizeOf: this.o.sizeOf,
       reservedVmids: this.journal.reservedVmids(clusterId, self),
@@ -523,6 +631,21 @@ export class OperationEngine {
     const stepsDone = op.steps.filter((s) => s.state === 'done' || s.state === 'skipped').length;
     this.o.onChanged?.({ id: op.id, batchId: op.batchId, state: op.state, stepsDone, stepsTotal: op.steps.length, reason: op.reason ?? op.waiting });
   }
+}
+
+function readOnlyText(h: { holder: string; pid: number; host: string }): string {
+  return `Another Cairn process (${h.holder}, pid ${h.pid} on ${h.host}) runs the operations of this data folder; this one can only show them`;
+}
+
+const isUndo = (s: StepSpec): boolean => s.kind === 'destroy' && s.undo === true;
+
+/** The undo steps of a failed operation, or null when nothing it made needs undoing. */
+export function undoFor(op: OperationRecord, failed: StepRecord): StepSpec[] | null {
+  if (op.action !== 'create' && op.action !== 'createContainer') return null;
+  const maker = op.steps.find((s) => s.spec.kind === 'clone' || s.spec.kind === 'create');
+  if (!maker || maker.state !== 'done' || maker.index >= failed.index) return null;
+  const ref = maker.spec.kind === 'clone' ? { node: maker.spec.target, type: 'qemu' as const, vmid: maker.spec.newid } : maker.spec.ref;
+  return [{ kind: 'destroy', ref, undo: true }];
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

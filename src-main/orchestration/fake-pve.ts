@@ -94,7 +94,7 @@ export class FakePve {
     const c: Partial<OpsClient> = {
       clusterResources: async () => {
         this.gate();
-        const out: ClusterResource[] = this.nodes.map((n) => ({ id: `node/${n}`, type: 'node', node: n, status: 'online', maxmem: 512 * 2 ** 30, mem: 0 }) as ClusterResource);
+        const out: ClusterResource[] = this.nodes.map((n) => ({ id: `node/${n}`, type: 'node', node: n, status: 'online', maxcpu: 64, maxmem: 512 * 2 ** 30, mem: 0 }) as ClusterResource);
         for (const g of this.guests.values()) {
           out.push({ id: `qemu/${g.vmid}`, type: 'qemu', vmid: g.vmid, node: g.node, name: g.name, status: g.status, template: g.template, tags: g.tags, maxcpu: Number(g.config.cores), maxmem: Number(g.config.memory) * 2 ** 20, maxdisk: 32 * 2 ** 30, hastate: this.ha.has(`vm:${g.vmid}`) ? 'started' : undefined } as ClusterResource);
         }

@@ -71,6 +71,11 @@ export class JournalLease {
     this.isAlive = o.isAlive ?? processAlive;
   }
 
+  /** How often a holder renews, and a waiting process asks again. */
+  get checkEveryMs(): number {
+    return Math.max(250, Math.floor(this.staleAfterMs / 3));
+  }
+
   get isHeld(): boolean {
     return this.held;
   }
@@ -109,7 +114,7 @@ export class JournalLease {
     }).immediate();
     this.held = outcome.ok;
     if (outcome.ok && !this.timer) {
-      this.timer = setInterval(() => this.renew(), Math.max(250, Math.floor(this.staleAfterMs / 3)));
+      this.timer = setInterval(() => this.renew(), this.checkEveryMs);
       this.timer.unref?.();
     }
     return outcome;

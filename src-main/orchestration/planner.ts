@@ -7,6 +7,7 @@
  */
 import type { OperationPlan, OperationRequest, QuotaDelta } from '../../src-preload/contract';
 import { isGuestResource, isNodeResource, splitTags, type ClusterResource } from '../pve';
+import type { MoveAdvice } from '../capacity';
 import { summarize, type StepSpec } from './steps';
 
 export interface GuestFacts {
@@ -26,7 +27,8 @@ export interface GuestFacts {
 export interface ClusterView {
   basis: 'live' | 'cache';
   guests: GuestFacts[];
-  nodes: { node: string; online: boolean; memFree: number }[];
+  /** `maxcpu`/`maxmem` as PVE reports them; absent when the view comes from the cache. */
+  nodes: { node: string; online: boolean; memFree: number; maxcpu?: number; maxmem?: number }[];
 }
 
 export function viewFromResources(resources: readonly ClusterResource[]): ClusterView {
@@ -48,7 +50,13 @@ export function viewFromResources(resources: readonly ClusterResource[]): Cluste
         ha: (r.hastate ?? '') !== '',
       });
     } else if (isNodeResource(r)) {
-      nodes.push({ node: r.node, online: r.status === 'online', memFree: (r.maxmem ?? 0) - (r.mem ?? 0) });
+      nodes.push({
+        node: r.node,
+        online: r.status === 'online',
+        memFree: (r.maxmem ?? 0) - (r.mem ?? 0),
+        ...(r.maxcpu !== undefined ? { maxcpu: r.maxcpu } : {}),
+        ...(r.maxmem !== undefined ? { maxmem: r.maxmem } : {}),
+      });
     }
   }
   return { basis: 'live', guests, nodes };
@@ -61,6 +69,8 @@ export interface PlanContext {
   reservedVmids: ReadonlySet<number>;
   /** Protected environment (second confirmation on delete), from the gatekeeper. */
   isProtectedEnvironment: (g: GuestFacts) => boolean;
+  /** Migrations: the placement advisor's answer for the guest (absent when planning from the cache). */
+  moveAdvice?: MoveAdvice;
 }
 
 export type Planned =
@@ -74,10 +84,41 @@ function refOf(g: GuestFacts) {
   return { node: g.node, type: g.type, vmid: g.vmid };
 }
 
-/** The migration target when the operator named none: the online node with the most free memory. */
-export function proposeTarget(view: ClusterView, g: GuestFacts): string | null {
-  const candidates = view.nodes.filter((n) => n.online && n.node !== g.node).sort((a, b) => b.memFree - a.memFree || a.node.localeCompare(b.node));
-  return candidates[0]?.node ?? null;
+/**
+ * The migration target: the operator's choice, which must be a host the
+ * placement advisor accepts, or else the advisor's proposal. Without advice
+ * (planned from the cache) only a named target is taken; the advisor checks
+ * it when the operation is re-checked against the live cluster.
+ */
+export function chooseTarget(req: { targetNode?: string | undefined }, g: GuestFacts, advice: MoveAdvice | undefined, online: ReadonlySet<string>): { target: string | null; reasons: string[]; placement?: OperationPlan['placement'] } {
+  if (!advice) {
+    return req.targetNode !== undefined
+      ? { target: req.targetNode, reasons: [] }
+      : { target: null, reasons: ['No placement advice while the cluster is unreachable: name the target node (it is checked when the cluster answers)'] };
+  }
+  const reasons: string[] = [];
+  const target = req.targetNode ?? advice.proposed;
+  if (target === null) {
+    const why = advice.candidates.filter((c) => c.node !== g.node).map((c) => `${c.node}: ${c.reasons.join('; ')}`);
+    return { target: null, reasons: [`No host can take ${g.name}${why.length ? ` (${why.join(' | ')})` : ''}`] };
+  }
+  const verdict = advice.candidates.find((c) => c.node === target);
+  // An offline target waits for its node (the plan's offline reasons); a rejected one is refused with the advisor's reasons.
+  if (target !== g.node && online.has(target)) {
+    if (!verdict) reasons.push(`${target} is not a host of this cluster`);
+    else if (!verdict.accepted) reasons.push(`${target} cannot take ${g.name}: ${verdict.reasons.join('; ')}`);
+  }
+  return {
+    target,
+    reasons,
+    placement: {
+      proposed: advice.proposed,
+      chosen: target,
+      overridden: req.targetNode !== undefined && req.targetNode !== advice.proposed,
+      candidates: advice.candidates.map((c) => ({ node: c.node, accepted: c.accepted, rank: c.rank, reasons: c.reasons })),
+      notes: advice.notes,
+    },
+  };
 }
 
 export function planFor(req: OperationRequest, view: ClusterView, ctx: PlanContext): Planned {
@@ -145,6 +186,44 @@ export function planFor(req: OperationRequest, view: ClusterView, ctx: PlanConte
       { guests: 1, vcpu: size.vcpu, memoryMiB: size.memMiB, diskGiB: tpl.diskGiB }, {}, { ...req, newid, node });
   }
 
+  if (req.action === 'createContainer') {
+    const node = req.node;
+    if (!view.nodes.some((n) => n.node === node)) return { ok: false, reasons: [`Node ${node} is not part of this cluster`] };
+    if (!online.has(node)) offline.push(`Node ${node} is not online`);
+    if (view.guests.some((g) => g.name === req.name)) reasons.push(`A guest named '${req.name}' already exists on this cluster`);
+    let newid = req.newid;
+    if (newid === undefined) {
+      newid = 100;
+      while (byId.has(newid) || ctx.reservedVmids.has(newid)) newid++;
+    } else if (byId.has(newid)) reasons.push(`VMID ${newid} is already in use`);
+    else if (ctx.reservedVmids.has(newid)) reasons.push(`VMID ${newid} is claimed by another pending operation`);
+    const size = ctx.sizeOf(req.size);
+    const ref = { node, type: 'lxc' as const, vmid: newid };
+    const tags = [...new Set(req.tags)].sort();
+    const steps: StepSpec[] = [
+      {
+        kind: 'create',
+        ref,
+        name: req.name,
+        params: {
+          ostemplate: req.ostemplate,
+          hostname: req.name,
+          cores: size.vcpu,
+          memory: size.memMiB,
+          rootfs: `${req.storage}:${req.diskGiB}`,
+          net0: `name=eth0,bridge=${req.bridge},${req.ipConfig}`,
+          'ssh-public-keys': req.sshKey,
+          unprivileged: req.unprivileged,
+          ...(tags.length ? { tags: tags.join(';') } : {}),
+        },
+      },
+      ...(req.start ? [{ kind: 'power' as const, action: 'start' as const, ref }] : []),
+    ];
+    const target: GuestFacts = { vmid: newid, type: 'lxc', node, name: req.name, status: 'stopped', tags, template: false, cpus: size.vcpu, memMiB: size.memMiB, diskGiB: req.diskGiB, ha: false };
+    return done(target, steps, `New container ${newid} '${req.name}' (${req.size}: ${size.vcpu} vCPU, ${size.memMiB} MiB, ${req.diskGiB} GiB on ${req.storage}) on ${node} from ${req.ostemplate}${req.start ? ', running' : ''}`,
+      { guests: 1, vcpu: size.vcpu, memoryMiB: size.memMiB, diskGiB: req.diskGiB }, { warnings: req.unprivileged ? [] : ['A privileged container: root inside is root on the host.'] }, { ...req, newid });
+  }
+
   if (req.action === 'restore') {
     if (byId.has(req.vmid)) reasons.push(`VMID ${req.vmid} is already in use: restore into a free VMID`);
     if (!online.has(req.node)) offline.push(`Node ${req.node} is not online`);
@@ -179,8 +258,10 @@ export function planFor(req: OperationRequest, view: ClusterView, ctx: PlanConte
         { warnings: g.status === 'running' ? ['A running guest picks up the new size at its next power cycle, unless CPU and memory hotplug are on.'] : [] });
     }
     case 'migrate': {
-      const target = req.targetNode ?? proposeTarget(view, g);
-      if (!target) return { ok: false, reasons: ['No other online node to migrate to'] };
+      const chosen = chooseTarget(req, g, ctx.moveAdvice, online);
+      const target = chosen.target;
+      if (!target) return { ok: false, reasons: chosen.reasons };
+      reasons.push(...chosen.reasons);
       if (target === g.node) reasons.push(`${g.name} is already on ${target}`);
       if (!online.has(target)) offline.push(`Target node ${target} is not online`);
       const online_ = g.status === 'running';
@@ -190,6 +271,7 @@ export function planFor(req: OperationRequest, view: ClusterView, ctx: PlanConte
             ...(online_ && g.type === 'lxc' ? ['Containers cannot migrate live: the container is restarted on the target.'] : []),
             ...(g.type === 'qemu' ? ['Disks on local storage are copied to the target node, which takes longer than a shared-storage move.'] : []),
           ],
+          ...(chosen.placement ? { placement: chosen.placement } : {}),
         },
         { ...req, targetNode: target });
     }

@@ -12,3 +12,4 @@ export { ScmpSync, sha256Hex, type ScmpEndpoint, type ScmpSyncOptions } from './
 export { ScmpStore } from './store';
 export { ScmpConnector, type ScmpRegistry, type ScmpConnectorOptions } from './connector';
 export * from './schemas';
+export { runScmpCli, SCMP_HELP, type ScmpCliIo } from './cli';

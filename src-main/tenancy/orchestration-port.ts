@@ -44,6 +44,7 @@ export const ENGINE_ACTION_ALIASES: Record<string, Action> = {
   'guest.backup': 'backup.run',
   'guest.restore': 'backup.restore',
   'guest.ha': 'ha.manage',
+  'guest.createContainer': 'guest.create',
 };
 const ALIASES = ENGINE_ACTION_ALIASES;
 

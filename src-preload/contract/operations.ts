@@ -19,6 +19,9 @@ const Tag = z.string().min(1).max(64).regex(/^[a-zA-Z0-9_][a-zA-Z0-9_+.-]*$/);
 const VmSizeSchema = z.enum(VM_SIZE_IDS);
 
 const guest = { clusterId: Id, vmid: Vmid };
+const SshPublicKey = z.string().min(16).max(4096).regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( \S+)?$/);
+/** PVE ipconfig0 / a container's net0 address part, e.g. `ip=dhcp` or `ip=10.0.0.5/24,gw=10.0.0.1`. */
+const IpConfig = z.string().min(6).max(200).regex(/^ip=(dhcp|[0-9./]+)(,gw=[0-9.]+)?$/);
 
 export const OperationRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({
@@ -37,6 +40,28 @@ export const OperationRequestSchema = z.discriminatedUnion('action', [
       /** PVE ipconfig0, e.g. `ip=dhcp` or `ip=10.0.0.5/24,gw=10.0.0.1`. */
       ipConfig: z.string().min(6).max(200).regex(/^ip=(dhcp|[0-9./]+)(,gw=[0-9.]+)?$/),
     }),
+    start: z.boolean().default(true),
+  }),
+  z.strictObject({
+    action: z.literal('createContainer'),
+    clusterId: Id,
+    node: NodeName,
+    /** The container's hostname. */
+    name: GuestName,
+    size: VmSizeSchema,
+    /** A container template volume, e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst`. */
+    ostemplate: z.string().min(10).max(255).regex(/^[a-zA-Z][a-zA-Z0-9._-]*:vztmpl\/[A-Za-z0-9._+-]+$/),
+    /** Where the root filesystem goes, and its size. */
+    storage: StorageId,
+    diskGiB: z.number().int().min(1).max(65_536).default(8),
+    newid: Vmid.optional(),
+    /** Root's authorized key. A root password is not taken: the journal keeps every request, and secrets never enter it. */
+    sshKey: SshPublicKey,
+    bridge: z.string().regex(/^vmbr\d{1,4}$/).default('vmbr0'),
+    ipConfig: IpConfig,
+    unprivileged: z.boolean().default(true),
+    /** Tags, e.g. `tenant-acme` (the tenant whose quota it counts against). */
+    tags: z.array(Tag).max(32).default([]),
     start: z.boolean().default(true),
   }),
   z.strictObject({ action: z.literal('start'), ...guest }),
@@ -93,6 +118,17 @@ export const PlanSchema = z.strictObject({
   confirmName: z.string().nullable(),
   needsSecondConfirmation: z.boolean(),
   warnings: z.array(z.string()),
+  /** Migrations: the placement advisor's proposal, the host chosen, and every host's verdict with its reasons. */
+  placement: z
+    .strictObject({
+      proposed: z.string().nullable(),
+      chosen: z.string(),
+      /** The operator named a host other than the proposal. */
+      overridden: z.boolean(),
+      candidates: z.array(z.strictObject({ node: z.string(), accepted: z.boolean(), rank: z.number().nullable(), reasons: z.array(z.string()) })),
+      notes: z.array(z.string()),
+    })
+    .optional(),
 });
 export type OperationPlan = z.infer<typeof PlanSchema>;
 
@@ -171,6 +207,36 @@ export const PveTaskSchema = z.strictObject({
 });
 export type PveTask = z.infer<typeof PveTaskSchema>;
 
+/** A PVE task anywhere in the fleet, with its cluster and whether Cairn's journal started it. */
+export const FleetTaskSchema = PveTaskSchema.extend({
+  clusterId: z.string(),
+  clusterName: z.string(),
+  origin: z.enum(['cairn', 'other']),
+  /** The Cairn operation whose step started it, when `origin` is `cairn`. */
+  operationId: z.string().nullable(),
+});
+export type FleetTask = z.infer<typeof FleetTaskSchema>;
+
+export const FleetTasksRequestSchema = z.strictObject({
+  clusterId: Id.optional(),
+  status: z.enum(['all', 'running', 'ok', 'failed']).default('all'),
+  /** Substring of the task type (`vzdump`, `qmigrate`, `hastart` …). */
+  type: z.string().max(40).optional(),
+  node: NodeName.optional(),
+  /** Substring of the user or token (`root@pam`, `backup@pbs`, `cairn@pve!console` …). */
+  user: z.string().max(128).optional(),
+  origin: z.enum(['any', 'cairn', 'other']).default('any'),
+  limit: z.number().int().min(1).max(2000).default(500),
+});
+export type FleetTasksRequest = z.output<typeof FleetTasksRequestSchema>;
+
+export const FleetTasksResultSchema = z.strictObject({
+  tasks: z.array(FleetTaskSchema),
+  /** Clusters that did not answer, with why; the rest are listed. */
+  errors: z.array(z.strictObject({ clusterId: z.string(), clusterName: z.string(), message: z.string() })),
+});
+export type FleetTasksResult = z.infer<typeof FleetTasksResultSchema>;
+
 export const operationsChannels = {
   /** Plans one change; nothing is sent to PVE but reads. */
   'operations:plan': { request: z.strictObject({ request: OperationRequestSchema }), response: OperationSchema },
@@ -190,6 +256,8 @@ export const operationsChannels = {
     request: z.strictObject({ clusterId: Id, node: NodeName, limit: z.number().int().min(1).max(500).default(50), errorsOnly: z.boolean().default(false) }),
     response: z.array(PveTaskSchema),
   },
+  /** Recent PVE tasks of every cluster (`/cluster/tasks`), any origin, filtered; newest first. */
+  'pve:fleetTasks': { request: FleetTasksRequestSchema, response: FleetTasksResultSchema },
   /** A PVE task's log from line `start` on, and whether the task still runs (poll to stream it). */
   'pve:taskLog': {
     request: z.strictObject({ clusterId: Id, upid: Upid, start: z.number().int().min(0).default(0) }),
@@ -204,4 +272,6 @@ export const operationsChannels = {
 
 export const operationsEvents = {
   'operations:onChanged': OperationChangedSchema,
+  /** A PVE task Cairn did not start failed (once per UPID). */
+  'pve:onTaskFailed': FleetTaskSchema,
 } as const;
