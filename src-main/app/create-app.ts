@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import type { AppInfo, AppStatus } from '../../src-preload/contract';
 import { AlertService, ForecastSource, type AlertSource } from '../alerts';
 import { CapacityService, loadServiceCatalogue, NO_QUOTAS, type HaPolicySource, type QuotaSource } from '../capacity';
-import { AttestationService, EMPTY_TRUST, PRODUCTION_COLLECTORS, STALE_AFTER_SECONDS, loadTrustDir, type TrustStore } from '../attestation';
+import { AuditService, auditedHandlers, recordSafely, SOURCE_OF, targetOf, verifyAuditBundle } from '../audit';
+import { AttestationService, EMPTY_TRUST, FleetAttestedHosts, PRODUCTION_COLLECTORS, STALE_AFTER_SECONDS, loadTrustDir, type TrustStore } from '../attestation';
 import { ConnectionsService, type EndpointGateway } from '../connections/connections-service';
-import { CustodyService, seedDemoCustody, verifyBundle } from '../custody';
+import { custodyActionFor, CustodyService, FieldLog, listMerges, mergeFieldLog, seedDemoCustody, verifyBundle, type CustodyActor } from '../custody';
 import { FleetQueries } from '../fleet/fleet-queries';
 import { InventoryRepo } from '../fleet/inventory-repo';
 import { InventorySync, type ClusterSource, type SyncOutcome } from '../fleet/inventory-sync';
@@ -23,6 +24,7 @@ import { ScmpConnector, ScmpSync, type ScmpEndpoint } from '../scmp';
 import { MemorySecretStore, openKeychain, type SecretStore } from '../secrets';
 import { SitesService, seedDemoSites } from '../sites';
 import { SurveyService, Transfers } from '../survey';
+import { isAcceptableFeedUrl, RELEASE_KEYS, UpdateService, updateFeedUrl, type PinnedKey, type UpdaterPort } from '../updates';
 import { currentOperator, TopologyService, type NetworkSource } from '../topology';
 import { CommandAllowlist, NodeSshRunner, SshService, type CommandTemplate, type SshRunner } from '../ssh';
 import { ConnectionsRepo } from '../store/connections-repo';
@@ -47,6 +49,7 @@ import { createLogger, FileLogSink, Redactor, type LogSink, type Logger } from '
 import { startDemoFleet, type DemoFleet } from './demo-fleet';
 import { createOperationEngine } from './operations-wiring';
 import { toDto, toSummary, type Decision, type OperationEngine } from '../orchestration';
+import { FailedTaskAlertSource, FleetTasks } from '../orchestration';
 import { PveClusterSource, PveGateway, toAppException } from './pve-adapters';
 import { centralSnapshot } from './scmp-tenancy';
 import { WorkerInventorySync, type SyncEngine } from './sync-worker-host';
@@ -71,13 +74,15 @@ export interface AppConfig {
   /** SSH transport for evidence collection (default node-ssh; tests substitute one). */
   sshRunner?: SshRunner;
   /** Evidence collection: extra allowlisted templates, which one collects, and test seams. */
-  attestation?: { collectors?: CommandTemplate[]; collectCommand?: string; nonce?: () => Uint8Array; verifyAt?: () => Date; operator?: string };
+  attestation?: { collectors?: CommandTemplate[]; collectCommand?: string; tdxCollectCommand?: string; nonce?: () => Uint8Array; verifyAt?: () => Date; operator?: string };
   /** The hardware catalogue file (default: the one beside the power engine, resources/hardware). */
   hardwareCatalogue?: string;
   /** Where the topology's network view reads live networks (default: the PVE client; tests substitute one). */
   networkSource?: NetworkSource;
   /** Alert sources beyond the built-in ones (e.g. capacity forecasts), and timing seams for tests. */
   alerts?: { extraSources?: AlertSource[]; minGapMs?: number; timerMs?: number };
+  /** Updates: the installer (electron-updater, desktop only), the online feed (default: CAIRN_UPDATE_FEED) and, for tests, the pinned keys. */
+  updates?: { updater?: UpdaterPort | null; noInstallerNote?: string; feedUrl?: string | null; keys?: readonly PinnedKey[] };
 }
 
 export interface App {
@@ -95,6 +100,10 @@ export interface App {
   clusterSource: ClusterSource;
   router: Router;
   custody: CustodyService;
+  /** The audit trail: every channel that changes something is recorded by the router's handlers. */
+  audit: AuditService;
+  /** Records a sign-in (a browser-mode session accepted, the desktop window opened, a CLI invocation). */
+  recordSignIn(transport: AppConfig['transport'], details?: Record<string, string>): void;
   ssh: SshService;
   attestation: AttestationService;
   sites: SitesService;
@@ -108,6 +117,8 @@ export interface App {
   tenancy: TenancyService;
   /** The authorisation/quota port acting modules (orchestration) ask before any PVE call. */
   gatekeeper: Gatekeeper;
+  /** Signed updates: verification everywhere, installing only where the shell supplies an installer. */
+  updates: UpdateService;
   demo: DemoFleet | null;
   info(): Promise<AppInfo>;
   status(): AppStatus;
@@ -142,6 +153,10 @@ export async function createApp(config: AppConfig): Promise<App> {
   const fleet = new FleetQueries(db, () => settings.get().syncIntervalSeconds, Date.now, inventory);
   const rrd = new RrdService(db, source);
   const custody = new CustodyService({ db, secrets });
+  const fieldLog = new FieldLog(custody);
+  // The audit trail shares the installation id with custody: origin `cairn.audit/<install-id>`.
+  const audit = new AuditService({ db, secrets, installId: custody.installId });
+  const auditLog = log.child('audit');
 
   // SCMP (optional): the registry's one `scmp` connection. Without it the sync stays idle and Cairn works locally.
   const scmpEndpoint = (): ScmpEndpoint | null => {
@@ -209,10 +224,13 @@ export async function createApp(config: AppConfig): Promise<App> {
     log: log.child('attestation'),
     trust,
     ...(config.attestation?.collectCommand ? { collectCommand: config.attestation.collectCommand } : {}),
+    ...(config.attestation?.tdxCollectCommand ? { tdxCollectCommand: config.attestation.tdxCollectCommand } : {}),
     ...(config.attestation?.nonce ? { nonce: config.attestation.nonce } : {}),
     ...(config.attestation?.verifyAt ? { verifyAt: config.attestation.verifyAt } : {}),
     ...(config.attestation?.operator ? { operator: config.attestation.operator } : {}),
   });
+
+  const attestedHosts = new FleetAttestedHosts(db);
 
   // Capacity: HA policies live through the PVE client (none when a test supplies its own source).
   const haPolicies: HaPolicySource | null = pveSource
@@ -238,16 +256,28 @@ export async function createApp(config: AppConfig): Promise<App> {
     haPolicies,
     rrd: (clusterId, node, timeframe) => rrd.series(connections.get(clusterId), node, undefined, timeframe),
     attestation: attestation.repo,
+    attestedHosts,
     staleClusters: () => new Set(fleet.syncStates().filter((s) => s.state === 'stale' || s.state === 'error').map((s) => s.clusterId)),
   });
 
+  // PVE tasks fleet-wide (any origin); a failed one Cairn did not start is a toast and an alert, once per UPID.
+  const fleetTasks = new FleetTasks({
+    db,
+    clusters: () => connectionsRepo.list().filter((c) => c.kind === 'pve').map((c) => ({ id: c.id, name: c.name })),
+    clientFor: (id) => {
+      if (!pveSource) throw new AppException('unreachable', 'No Proxmox VE client in this configuration');
+      return (pveSource as PveClusterSource).client(connections.get(id));
+    },
+    scrub: (text) => redactor.redact(text),
+    onFailed: (t) => events.emit('pve:onTaskFailed', t),
+  });
   const alerts = new AlertService({
     db,
     settings,
     syncIntervalSeconds: () => settings.get().syncIntervalSeconds,
     log: log.child('alerts'),
     // Capacity forecasts refresh RRD in the background: only for a running console with the PVE client.
-    extraSources: [...(config.alerts?.extraSources ?? []), ...(pveSource && config.sync !== false ? [new ForecastSource(capacity)] : [])],
+    extraSources: [...(config.alerts?.extraSources ?? []), new FailedTaskAlertSource(db), ...(pveSource && config.sync !== false ? [new ForecastSource(capacity)] : [])],
     ...(config.alerts?.minGapMs !== undefined ? { minGapMs: config.alerts.minGapMs } : {}),
     ...(config.alerts?.timerMs !== undefined ? { timerMs: config.alerts.timerMs } : {}),
     onChanged: (change) => events.emit('alerts:onChanged', change),
@@ -291,12 +321,19 @@ export async function createApp(config: AppConfig): Promise<App> {
     db,
     fleet,
     catalogue: () => capacity.catalogue(),
+    // Migration targets from the capacity placement advisor: live HA rules and host attestation.
+    placementContext: (id) => capacity.moveContext(id),
+    // A confidential guest is placed or migrated only onto a host with a fresh accepted attestation.
+    attestedHosts,
     clientFor: (id) => {
       if (!pveSource) throw new AppException('unreachable', 'No Proxmox VE client in this configuration');
       return (pveSource as PveClusterSource).client(connections.get(id));
     },
     log: log.child('operations'),
-    onChanged: (c) => events.emit('operations:onChanged', c),
+    onChanged: (c) => {
+      recordOperationOutcome(c);
+      events.emit('operations:onChanged', c);
+    },
     leaseHolder: `${config.transport === 'electron' ? 'desktop app' : config.transport === 'browser' ? 'browser mode' : config.transport} of ${operator}`,
     // Roles, tenant scope and quotas from tenancy, built further down; nothing runs before it exists.
     gatekeeper: {
@@ -309,6 +346,30 @@ export async function createApp(config: AppConfig): Promise<App> {
       isProtectedEnvironment: (target) => opsGate().isProtectedEnvironment(target),
     },
   });
+  // What the engine did, not just what was asked: each operation's end is an audit entry of its own.
+  const endedOps = new Set<string>();
+  function recordOperationOutcome(c: { id: string; state: string; reason: string | null; stepsDone: number; stepsTotal: number }): void {
+    if (!['succeeded', 'failed', 'cancelled'].includes(c.state) || endedOps.has(c.id)) return;
+    endedOps.add(c.id);
+    let actor = operator;
+    let target: string | null = null;
+    const details: Record<string, string | number> = { id: c.id, stepsDone: c.stepsDone, stepsTotal: c.stepsTotal };
+    try {
+      const op = ops.get(c.id);
+      actor = op.actor;
+      target = targetOf({ request: op.request }) ?? `cluster ${op.clusterId}`;
+      details.action = op.action;
+    } catch {
+      // The journal no longer knows it: record what the event says.
+    }
+    if (c.reason) details.reason = c.reason.slice(0, 120);
+    const roles = tenancyRef ? [...tenancyRef.identity(actor).roles] : [];
+    recordSafely(
+      audit,
+      { actor, roles, source: SOURCE_OF[config.transport], action: `operation.${c.state}`, target, outcome: c.state === 'failed' ? 'failed' : 'ok', error: c.state === 'failed' ? 'upstream' : null, details },
+      auditLog,
+    );
+  }
   const onSynced = (outcomes: SyncOutcome[]): void => {
     // Operations parked on a cluster that answered again go now, re-checked against the fresh state.
     for (const o of outcomes) if (o.ok) ops.retryCluster(o.clusterId);
@@ -319,6 +380,13 @@ export async function createApp(config: AppConfig): Promise<App> {
     events.emit('app:onStatus', status());
     // Conditions may have changed with any outcome (a failure counts too); evaluations coalesce.
     alerts.schedule();
+    // New failures of foreign PVE tasks: noticed once per UPID, then the alerts look again.
+    if (pveSource && outcomes.some((o) => o.ok)) {
+      void fleetTasks.poll().then(
+        () => alerts.schedule(),
+        (err: unknown) => log.warn('fleet task poll failed', { error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
   };
   // The real fleet syncs in a worker thread (its own heap limit; the main thread stays free for the
   // console); tests that inject a ClusterSource sync in-process.
@@ -391,6 +459,13 @@ export async function createApp(config: AppConfig): Promise<App> {
     enforce(authorize(me, action, target));
     return me.name;
   };
+  /** A custody step's permission (permissions.ts) checked for this console's operator; the granting role is what the event records. */
+  const custodyActor = (to: Parameters<typeof custodyActionFor>[0]): CustodyActor => {
+    const me = tenancy.identity();
+    const decision = authorize(me, custodyActionFor(to), FLEET_TARGET);
+    enforce(decision);
+    return { id: me.name, role: (decision.allowed && decision.via) || 'viewer' };
+  };
 
 
   const handlers: Handlers = {
@@ -398,8 +473,9 @@ export async function createApp(config: AppConfig): Promise<App> {
     'app:status': () => status(),
     'settings:get': () => settings.get(),
     'settings:set': (req) => {
-      const patch: { theme?: typeof req.theme; syncIntervalSeconds?: number } = {};
+      const patch: { theme?: typeof req.theme; syncIntervalSeconds?: number; language?: typeof req.language } = {};
       if (req.theme !== undefined) patch.theme = req.theme;
+      if (req.language !== undefined) patch.language = req.language;
       if (req.syncIntervalSeconds !== undefined) patch.syncIntervalSeconds = req.syncIntervalSeconds;
       const next = settings.update(patch);
       events.emit('settings:onChanged', next);
@@ -455,6 +531,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     'attestation:policy:get': () => attestation.policy(),
     'attestation:policy:set': (req) => (requireAction('settings.manage'), attestation.setPolicy(req)),
     'attestation:attestNow': async (req) => {
+      requireAction('attestation.run', gatekeeper.guestTarget(req.guest.clusterId, req.guest.vmid));
       runningTasks++;
       events.emit('app:onStatus', status());
       try {
@@ -465,17 +542,29 @@ export async function createApp(config: AppConfig): Promise<App> {
       }
     },
     'attestation:verifyFiles': (req) => attestation.verifyFiles(req),
+    'attestation:target:get': (req) => attestation.target(req.clusterId, req.vmid),
+    'attestation:target:save': (req) => (requireAction('attestation.run', gatekeeper.guestTarget(req.guest.clusterId, req.guest.vmid)), attestation.saveTarget(req)),
+    'attestation:target:forget': (req) => (requireAction('attestation.run', gatekeeper.guestTarget(req.clusterId, req.vmid)), attestation.forgetTarget(req.clusterId, req.vmid)),
     'custody:appliances': () => custody.board(),
     'custody:appliance': (req) => custody.detail(req.applianceId),
-    // Custody events are signed as this console's operator: only roles holding custody.record may sign them.
+    // Custody events are signed as this console's operator: only roles holding custody.record may sign them,
+    // certificates and closures need custody.certify, and the event records the role that allowed the step.
     'custody:createJob': (req) => (requireAction('custody.record'), custody.createJob(req)),
-    'custody:registerAppliance': (req) => (requireAction('custody.record'), custody.registerAppliance(req)),
-    'custody:record': (req) => (requireAction('custody.record'), custody.record(req)),
+    'custody:registerAppliance': (req) => custody.registerAppliance(req, { actor: custodyActor('ordered') }),
+    'custody:record': (req) => custody.record(req, { actor: custodyActor(req.to) }),
     'custody:export': async (req) => {
       const { fileName, text, events } = await custody.exportBundle({ kind: req.scope, id: req.id });
       return { fileName, text, events };
     },
     'custody:verify': (req) => verifyBundle(req.text, req.vkey ? { vkey: req.vkey } : {}),
+    // The offline field log: recorded under the same step permissions; merging appends to the central log, so it needs custody.record.
+    'custody:fieldRecord': (req) => fieldLog.record(req, custodyActor(req.to)),
+    'custody:exportFieldLog': async () => {
+      const { fileName, text, events } = await fieldLog.exportBundle();
+      return { fileName, text, events };
+    },
+    'custody:mergeFieldLog': (req) => mergeFieldLog(custody, req.text, custodyActor('ordered')),
+    'custody:merges': () => listMerges(custody),
     'sites:list': () => sites.list(),
     'sites:get': (req) => sites.get(req.id),
     'sites:save': (req) => sites.save(req),
@@ -562,6 +651,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         throw toAppException(err, conn.name);
       }
     },
+    'pve:fleetTasks': (req) => fleetTasks.list(req),
     'pve:taskLog': async (req) => {
       const conn = connections.get(req.clusterId);
       if (!pveSource) throw new AppException('unreachable', 'No Proxmox VE client in this configuration');
@@ -592,9 +682,36 @@ export async function createApp(config: AppConfig): Promise<App> {
     'tenancy:whoami': () => tenancy.whoami(),
     'tenancy:roles': () => roleDtos(),
     'tenancy:history': (req) => tenancy.history(req.limit),
+    'updates:status': () => updates.status(),
+    // Checking downloads an installer in the desktop app; installing replaces the app: settings.manage for both.
+    'updates:check': () => (requireAction('settings.manage'), updates.check()),
+    'updates:fromFolder': (req) => (requireAction('settings.manage'), updates.fromFolder(req.path)),
+    'updates:install': () => (requireAction('settings.manage'), updates.install()),
+    'audit:list': (req) => audit.list(req),
+    'audit:export': (req) => audit.export(req),
+    'audit:verify': (req) => verifyAuditBundle(req.text, req.vkey ? { vkey: req.vkey } : {}),
+    'audit:head': () => audit.head(),
   };
 
-  const router = createRouter(handlers, log.child('ipc'));
+  const identityNow = () => tenancy.identity();
+  const recordSignIn = (transport: AppConfig['transport'], details: Record<string, string> = {}): void => {
+    const me = identityNow();
+    recordSafely(audit, { actor: me.name, roles: [...me.roles], source: SOURCE_OF[transport], action: 'session.signIn', target: null, outcome: 'ok', details }, auditLog);
+  };
+  // Every channel that changes something is recorded with its outcome (see src-main/audit/channels.ts).
+  // Updates: the release keys pinned in the app; a misconfigured feed URL is logged and left unset, never fatal.
+  const wantedFeed = config.updates?.feedUrl !== undefined ? config.updates.feedUrl : updateFeedUrl(process.env, null);
+  if (wantedFeed !== null && !isAcceptableFeedUrl(wantedFeed)) log.warn('update feed ignored: not an https:// URL', { feed: wantedFeed });
+  const updates = new UpdateService({
+    currentVersion: config.version,
+    keys: config.updates?.keys ?? RELEASE_KEYS,
+    feedUrl: wantedFeed !== null && isAcceptableFeedUrl(wantedFeed) ? wantedFeed : null,
+    updater: config.updates?.updater ?? null,
+    ...(config.updates?.noInstallerNote ? { noInstallerNote: config.updates.noInstallerNote } : {}),
+    onStatus: (st) => events.emit('updates:onStatus', st),
+  });
+
+  const router = createRouter(auditedHandlers(handlers, audit, identityNow, auditLog), log.child('ipc'));
   // The journal is resumed whatever the sync setting: an operation interrupted by a quit must finish.
   // Not by the CLI, which builds the app for one-shot commands while a console may be running the
   // same journal: one process executes a journal.
@@ -623,6 +740,8 @@ export async function createApp(config: AppConfig): Promise<App> {
     clusterSource: pveSource ?? source,
     router,
     custody,
+    audit,
+    recordSignIn,
     ssh,
     attestation,
     sites,
@@ -634,6 +753,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     operations: ops,
     tenancy,
     gatekeeper,
+    updates,
     demo,
     info,
     status,
@@ -642,6 +762,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       await sync.stop();
       await alerts.stop();
       await scmp.stop();
+      await updates.close();
       pveSource?.close();
       await demo?.close();
       db.close();

@@ -9,13 +9,17 @@ import { VERSION } from '../app/version';
 import { readFile } from 'node:fs/promises';
 import { runAlertsCli } from '../alerts';
 import { runAttestCli } from '../attestation/cli';
+import { runAuditCli } from '../audit/cli';
+import { recordSafely } from '../audit';
 import { runCapacityCli } from '../capacity';
 import { runCustodyCli } from '../custody/cli';
 import { runSurveyCli } from '../survey/cli';
 import { runLedgerCli } from '../ledger/cli';
 import { runOpsCli } from '../orchestration/cli';
+import { runScmpCli } from '../scmp/cli';
 import { runPowerCli } from '../power/cli';
 import { runSimCli } from '../sim';
+import { RELEASE_KEYS, runUpdatesCli } from '../updates';
 import { AppException } from '../util/app-exception';
 import { parseArgs, UsageError, type FlagSpec } from '../util/args';
 
@@ -55,10 +59,19 @@ commands:
   survey export --id ID --out FILE | import FILE | report (--id ID | --bundle FILE) --out FILE.pdf
                                   site surveys: signed bundles (USB hand-over), three-way merge on
                                   import, site-readiness report (see \`cairn survey --help\`)
+  audit verify FILE [--vkey VKEY] [--json]
+                                  verify an audit-trail export bundle offline: checkpoint and
+                                  export statement signatures, inclusion of every entry, no entry
+                                  dropped, inserted or reordered (see \`cairn audit --help\`)
+  audit export [--from ISO] [--to ISO] --format bundle|csv|pdf --out FILE
+                                  write a range of this installation's audit trail
   custody verify-bundle FILE [--vkey VKEY] [--json]
                                   verify a chain-of-custody export bundle offline: signatures,
                                   inclusion proofs, checkpoint, order, completeness and every
                                   lifecycle transition (see \`cairn custody --help\`)
+  custody export-field-log --data-dir DIR --out FILE | merge-field-log FILE --data-dir DIR [--json]
+                                  the offline field log: export it from a field laptop, merge it
+                                  centrally with consistency proofs and each event's outcome
   power feed --voltage V --amperage A --phase single|three --max-utilization P
              [--voltage-type line-to-line|line-to-neutral] [--power-factor F] [--json]
   power heat --watts W [--json]
@@ -71,6 +84,11 @@ commands:
                                   the alerts the console stored (see \`cairn alerts --help\`)
   ops list [--state S] [--batch ID] [--json] | show --id ID [--json]
                                   the operation journal: plans, steps, UPIDs, history (see \`cairn ops --help\`)
+  scmp status|pull|outbox [--json]
+                                  the SCMP connector: what was pulled, sync now, the push outbox (see \`cairn scmp --help\`)
+  updates verify FOLDER [--platform linux|win32|darwin] [--arch A] [--json]
+                                  verify a release folder (USB stick) as "Update from folder…" does:
+                                  release-key signature, metadata, version, every file's SHA-512
   sim [--sites N] [--seed S] [--port P] [--json]
                                   run the simulated Proxmox VE fleet until killed
 
@@ -131,11 +149,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (cmd === 'connections') return await connections(rest, io);
     if (cmd === 'attest') return await runAttestCli(rest, { stdout: io.stdout, stderr: io.stderr });
     if (cmd === 'power') return await runPowerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
+    if (cmd === 'audit') {
+      return await runAuditCli(rest, {
+        stdout: io.stdout,
+        stderr: io.stderr,
+        readFile: (p) => readFile(p, 'utf8'),
+        // The export is itself an audited action, recorded with source CLI.
+        withAudit: (flags, fn) => withApp(flags, (app) => audited(app, 'audit.export', null, { format: String(flags.format) }, () => fn(app.audit))),
+      });
+    }
     if (cmd === 'custody') return await runCustodyCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     if (cmd === 'alerts') return await runAlertsCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
     if (cmd === 'capacity') return await runCapacityCli(rest, { stdout: io.stdout, stderr: io.stderr, withService: (flags, fn) => withCapacity(flags, fn) });
     if (cmd === 'survey') return await runSurveyCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
     if (cmd === 'ops') return await runOpsCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
+    if (cmd === 'scmp') return await runScmpCli(rest, { stdout: io.stdout, stderr: io.stderr, withScmp: (flags, fn) => withApp(flags, (app) => fn(app.scmp)) });
+    if (cmd === 'updates') return await runUpdatesCli(rest, { stdout: io.stdout, stderr: io.stderr, version: VERSION, keys: RELEASE_KEYS });
     if (cmd === 'ledger') return await runLedgerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     io.stderr(`cairn: unknown command "${cmd}"\n\n${HELP}`);
     return 2;
@@ -148,6 +177,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`cairn: ${err.message}\n`);
       return err.code === 'invalid_request' ? 2 : 1;
     }
+    throw err;
+  }
+}
+
+/** The audit entry of a state-changing CLI command: the OS user's identity and roles, source CLI. */
+function auditCli(app: App, action: string, target: string | null, outcome: 'ok' | 'refused' | 'failed', details: Record<string, string> = {}, error: string | null = null): void {
+  const me = app.tenancy.identity();
+  recordSafely(app.audit, { actor: me.name, roles: [...me.roles], source: 'cli', action, target, outcome, error, details }, app.log.child('audit'));
+}
+
+/** Runs a state-changing CLI step and records its outcome, refusals with their error code. */
+async function audited<T>(app: App, action: string, target: string | null, details: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  try {
+    const value = await fn();
+    auditCli(app, action, target, 'ok', details);
+    return value;
+  } catch (err) {
+    const code = err instanceof AppException ? err.code : 'internal';
+    auditCli(app, action, target, ['invalid_request', 'not_found', 'conflict', 'forbidden'].includes(code) ? 'refused' : 'failed', details, code);
     throw err;
   }
 }
@@ -201,7 +249,9 @@ async function connections(argv: string[], io: CliIo): Promise<number> {
         const issue = check.error.issues[0];
         throw new UsageError(`${issue?.path.join('.') ?? 'input'}: ${issue?.message ?? 'invalid'}`);
       }
-      const c = await app.connections.add(check.data);
+      const c = await audited(app, 'connections.add', check.data.name, { name: check.data.name, kind: check.data.kind, url: check.data.url, tokenId: check.data.tokenId }, () =>
+        app.connections.add(check.data),
+      );
       io.stdout(flags.json ? `${JSON.stringify(c)}\n` : `Added ${c.name} (${c.id}); the secret is in the OS keychain.\n`);
       return 0;
     });
@@ -215,7 +265,7 @@ async function connections(argv: string[], io: CliIo): Promise<number> {
         io.stderr(`cairn: no such connection\n`);
         return 1;
       }
-      await app.connections.remove(rec.id);
+      await audited(app, 'connections.remove', rec.name, { id: rec.id, name: rec.name }, () => app.connections.remove(rec.id));
       io.stdout(`Removed ${rec.name}.\n`);
       return 0;
     });

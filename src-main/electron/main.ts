@@ -12,7 +12,10 @@ import { pathToFileURL } from 'node:url';
 import { IPC_EVENT, IPC_INVOKE } from '../../src-preload/contract';
 import { createApp, type App } from '../app/create-app';
 import { defaultDataDir } from '../app/paths';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, CSP, isAllowedExternal, isTrustedSender, resolveAppPath } from './security';
+import { createInvokeHandler } from './ipc-server';
+import { electronUpdaterPort } from './updater';
+import { DEFAULT_FEED_URL, updateFeedUrl } from '../updates';
+import { APP_HOST, APP_ORIGIN, APP_SCHEME, CSP, isAllowedExternal, resolveAppPath } from './security';
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
@@ -52,6 +55,8 @@ function createWindow(): BrowserWindow {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // Middle-click would open links in new windows; the window-open handler denies them anyway, but no path is better than a guarded one.
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   w.once('ready-to-show', () => w.show());
@@ -97,20 +102,26 @@ async function start(): Promise<void> {
     secrets: ephemeral ? 'ephemeral' : 'keychain',
     fleet: { mode: 'auto' },
     syncInWorker: true,
+    // electron-updater installs only into a packaged app; a development run still verifies feeds and sticks.
+    updates: {
+      updater: app.isPackaged
+        ? electronUpdaterPort({
+            info: (m) => services?.log.info(m),
+            warn: (m) => services?.log.warn(m),
+            error: (m) => services?.log.error(m),
+          })
+        : null,
+      noInstallerNote: app.isPackaged ? undefined : 'This is an unpackaged development run: updates install only into a packaged Cairn.',
+      feedUrl: updateFeedUrl(process.env, DEFAULT_FEED_URL),
+    },
   });
-  const router = services.router;
-  ipcMain.handle(IPC_INVOKE, async (event: IpcMainInvokeEvent, channel: unknown, payload: unknown) => {
-    const frame = event.senderFrame;
-    if (!frame || !isTrustedSender(frame.url, frame === event.sender.mainFrame)) {
-      services?.log.warn('refused IPC from an untrusted frame', { url: frame?.url });
-      return { ok: false, error: { code: 'forbidden', message: 'Calls are accepted only from the Cairn window' } };
-    }
-    return router.dispatch(channel, payload, { transport: 'electron' });
-  });
+  const invoke = createInvokeHandler(services.router, services.log);
+  ipcMain.handle(IPC_INVOKE, (event: IpcMainInvokeEvent, channel: unknown, payload: unknown) => invoke(event, channel, payload));
   services.events.subscribe((event, payload) => {
     if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT, event, payload);
   });
   win = createWindow();
+  services.recordSignIn('electron', { via: 'window' });
 }
 
 if (!app.requestSingleInstanceLock()) {

@@ -45,7 +45,7 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
     'app:info': {},
     'app:status': {},
     'settings:get': {},
-    'settings:set': { theme: 'dark', syncIntervalSeconds: 30 },
+    'settings:set': { theme: 'dark', syncIntervalSeconds: 30, language: 'it' },
     'connections:list': {},
     'connections:probe': { url: 'https://pve.invalid:8006' },
     'connections:add': {
@@ -79,6 +79,9 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
     'attestation:policy:set': { minTcb: { snp: 8 }, measurements: [], allowDebug: false },
     'attestation:attestNow': { guest: { clusterId: knownId, vmid: 100, name: 'vm' }, target: { host: 'guest.invalid', port: 22, user: 'root' }, keyName: 'fuzz-key' },
     'attestation:verifyFiles': { report: Buffer.alloc(1184).toString('base64'), vek: 'AAAA' },
+    'attestation:target:get': { clusterId: knownId, vmid: 100 },
+    'attestation:target:save': { guest: { clusterId: knownId, vmid: 100, name: 'vm' }, target: { host: 'guest.invalid', port: 22, user: 'root' }, keyName: 'fuzz-key', technology: 'tdx' },
+    'attestation:target:forget': { clusterId: knownId, vmid: 100 },
     'custody:appliances': {},
     'custody:appliance': { applianceId: 'apl-none' },
     'custody:createJob': { customer: 'Fuzz AG', tenant: 'fuzz', direction: 'import', dataVolumeBytes: 1000, originSite: 'a', destinationSite: 'b' },
@@ -125,6 +128,10 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
     'capacity:sizePool': { demand: [{ size: 'medium', count: 40 }, { size: 'large', count: 10 }] },
     'capacity:catalogue': {},
     'custody:exportPdf': { scope: 'appliance', id: 'apl-none' },
+    'custody:fieldRecord': { applianceId: 'apl-none', to: 'provisioning', operator: { name: 'Fuzz', role: 'field_engineer' }, site: { name: 'hub' }, reason: 'fuzz', fields: {} },
+    'custody:exportFieldLog': {},
+    'custody:mergeFieldLog': { text: '{}' },
+    'custody:merges': {},
     'topology:fleet': { expanded: ['central'] },
     'topology:site': { siteId: 'site:lab' },
     'topology:host': { clusterId: knownId, node: 'pve1' },
@@ -164,6 +171,7 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
     'operations:batch': { batchId: 'fuzz-batch' },
     'operations:cancel': { id: 'fuzz-op' },
     'pve:tasks': { clusterId: 'c1', node: 'pve1', limit: 10 },
+    'pve:fleetTasks': { status: 'failed', type: 'vzdump', node: 'pve1', user: 'root@pam', origin: 'other', limit: 100 },
     'pve:taskLog': { clusterId: 'c1', upid: 'UPID:pve1:00001234:00005678:5F000000:qmstart:100:root@pam:', start: 0 },
     'scmp:status': {},
     // Port 9 on loopback: nothing listens, so a connect attempt fails fast without leaving the machine.
@@ -172,6 +180,15 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
     'scmp:syncNow': {},
     'scmp:outbox': {},
     'scmp:queue': { kind: 'survey', id: 'no-such-survey' },
+    'audit:list': { from: '2026-01-01T00:00:00Z', actor: 'fuzz', action: 'connections', source: 'browser', outcome: 'ok', q: 'pve', offset: 0, limit: 20 },
+    'audit:export': { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z', format: 'csv' },
+    'audit:verify': { text: '{}' },
+    'audit:head': {},
+    'updates:status': {},
+    // No online feed is configured in tests: a typed not_found, never a network call.
+    'updates:check': {},
+    'updates:fromFolder': { path: '/nonexistent/cairn-fuzz-stick' },
+    'updates:install': {},
   };
 }
 

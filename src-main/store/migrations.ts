@@ -3,11 +3,14 @@
  * edited, a change is a new number.
  */
 import { ALERTS_MIGRATION_SQL } from '../alerts/schema';
-import { ATTESTATION_MIGRATION_SQL } from '../attestation/attestation-schema';
+import { ATTESTATION_MIGRATION_SQL, SSH_TARGETS_MIGRATION_SQL } from '../attestation/attestation-schema';
+import { AUDIT_MIGRATION_SQL } from '../audit/schema';
 import { CUSTODY_MIGRATION_SQL } from '../custody/schema';
+import { CUSTODY_FIELD_MIGRATION_SQL } from '../custody/field-schema';
 import { LEDGER_MIGRATION_SQL } from '../ledger/merkle-log';
 import { OPERATIONS_MIGRATION_SQL } from '../orchestration/schema';
 import { LEASE_MIGRATION_SQL } from '../orchestration/lease';
+import { FLEET_TASKS_MIGRATION_SQL } from '../orchestration/fleet-tasks';
 import { SCMP_MIGRATION_SQL } from '../scmp/schema';
 import { SITES_MIGRATION_SQL } from '../sites/schema';
 import { SURVEY_MIGRATION_SQL } from '../survey/schema';
@@ -186,5 +189,25 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 14,
     name: 'orchestration: the lease that lets one process at a time execute the operation journal',
     sql: LEASE_MIGRATION_SQL,
+  },
+  {
+    version: 15,
+    name: 'audit trail: entries mirrored from the ledger_audit log for search (append-only), audit keys, signed checkpoints',
+    sql: AUDIT_MIGRATION_SQL,
+  },
+  {
+    version: 16,
+    name: 'custody: the offline field log (ledger_custody_field, events, checkpoints) and the central merge record (pinned field logs, seen checkpoints, merges, merged events)',
+    sql: CUSTODY_FIELD_MIGRATION_SQL,
+  },
+  {
+    version: 17,
+    name: 'attestation: the SSH target remembered per confidential guest (host, port, user, keychain key name, technology)',
+    sql: SSH_TARGETS_MIGRATION_SQL,
+  },
+  {
+    version: 18,
+    name: 'orchestration: failed PVE tasks of other origins already noticed (one notification per UPID); operation steps indexed by UPID',
+    sql: FLEET_TASKS_MIGRATION_SQL,
   },
 ];

@@ -20,6 +20,7 @@ import {
   GuestQuerySchema,
   HostDetailSchema,
   HttpsUrlSchema,
+  LanguageSchema,
   RrdSeriesSchema,
   RrdTimeframeSchema,
   SearchHitSchema,
@@ -30,6 +31,7 @@ import {
 } from './dto';
 import { alertsChannels, alertsEvents } from './alerts';
 import { attestationChannels } from './attestation';
+import { auditChannels } from './audit';
 import { capacityChannels } from './capacity';
 import { custodyChannels } from './custody';
 import { operationsChannels, operationsEvents } from './operations';
@@ -38,6 +40,7 @@ import { sitesChannels } from './sites';
 import { surveyChannels } from './survey';
 import { tenancyChannels } from './tenancy';
 import { topologyChannels } from './topology';
+import { updatesChannels, updatesEvents } from './updates';
 
 const Id = z.string().min(1).max(200);
 
@@ -51,7 +54,7 @@ export const channels = {
 
   'settings:get': channel(Empty, SettingsSchema),
   'settings:set': channel(
-    z.strictObject({ theme: ThemeSchema.optional(), syncIntervalSeconds: z.number().int().min(5).max(3600).optional() }),
+    z.strictObject({ theme: ThemeSchema.optional(), syncIntervalSeconds: z.number().int().min(5).max(3600).optional(), language: LanguageSchema.optional() }),
     SettingsSchema,
   ),
 
@@ -87,6 +90,8 @@ export const channels = {
   ...operationsChannels,
   ...scmpChannels,
   ...tenancyChannels,
+  ...auditChannels,
+  ...updatesChannels,
 } as const;
 
 export const events = {
@@ -96,6 +101,7 @@ export const events = {
   ...alertsEvents,
   ...scmpEvents,
   ...operationsEvents,
+  ...updatesEvents,
 } as const;
 
 export type Channels = typeof channels;

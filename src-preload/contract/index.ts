@@ -2,6 +2,7 @@
 export * from './errors';
 export * from './dto';
 export * from './attestation';
+export * from './audit';
 export * from './custody';
 export * from './sites';
 export * from './survey';
@@ -11,5 +12,6 @@ export * from './alerts';
 export * from './operations';
 export * from './tenancy';
 export * from './scmp';
+export * from './updates';
 export * from './channels';
 export * from './bridge';
