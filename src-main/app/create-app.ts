@@ -619,10 +619,18 @@ export async function createApp(config: AppConfig): Promise<App> {
     },
     'scmp:outbox': () => scmp.outbox(),
     // Queued bundles wait in the outbox (and survive restarts) until an SCMP is connected.
-    'scmp:queue': async (req) =>
-      req.kind === 'custody'
-        ? scmp.enqueueBytes('custody', Buffer.from((await custody.exportBundle({ kind: req.scope, id: req.id })).text, 'utf8'))
-        : scmp.enqueueBytes('survey', (await survey.exportBundle(req.id)).bytes),
+    'scmp:queue': async (req) => {
+      switch (req.kind) {
+        case 'custody':
+          return scmp.enqueueBytes('custody', Buffer.from((await custody.exportBundle({ kind: req.scope, id: req.id })).text, 'utf8'));
+        case 'survey':
+          return scmp.enqueueBytes('survey', (await survey.exportBundle(req.id)).bytes);
+        case 'audit': {
+          const range = { ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) };
+          return scmp.enqueueBytes('audit', Buffer.from((await audit.exportBundle(range)).text, 'utf8'));
+        }
+      }
+    },
     'operations:plan': async (req) => toDto(await ops.plan(req.request, operator)),
     'operations:bulkPlan': (req) => ops.bulkPlan(req.requests, operator),
     'operations:apply': (req) => toDto(ops.apply(req, operator)),

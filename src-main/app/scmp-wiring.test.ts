@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, Result, ScmpStatus } from '../../src-preload/contract';
 import type { ClusterSource } from '../fleet/inventory-sync';
+import { verifyAuditBundle } from '../audit';
 import { seedDemoCustody, verifyBundle } from '../custody';
 import { LoopbackScmpServer, seedLoopbackScmp } from '../scmp';
 import { MemorySecretStore } from '../secrets';
@@ -178,6 +179,21 @@ describe('SCMP in the console', () => {
     expect(verifyBundle(pushed!.bytes.toString('utf8'))).toMatchObject({ valid: true, failures: [] });
   });
 
+  it('queues the audit trail of a range and pushes a bundle that verifies offline', async () => {
+    const entry = await ok<{ kind: string; sha256: string; pushedAt: string | null }>('scmp:queue', { kind: 'audit', from: '2000-01-01T00:00:00Z' });
+    expect(entry).toMatchObject({ kind: 'audit', pushedAt: null });
+    const s = await ok<ScmpStatus>('scmp:syncNow');
+    expect(s.outbox.pending).toBe(0);
+    const pushed = server.bundles.get(`audit/${entry.sha256}`);
+    expect(pushed).toBeDefined();
+    const verdict = verifyAuditBundle(pushed!.bytes.toString('utf8'));
+    expect(verdict).toMatchObject({ valid: true });
+    // The trail it carries includes this very connection to the SCMP.
+    expect(pushed!.bytes.toString('utf8')).toContain('scmp.connect');
+    const bad = await call('scmp:queue', { kind: 'audit', from: 'yesterday' });
+    expect(!bad.ok && bad.error.code).toBe('invalid_request');
+  });
+
   it('the token is in neither the database nor the log', () => {
     for (const f of ['cairn.db', 'cairn.db-wal']) {
       const p = join(dir, f);
@@ -193,7 +209,7 @@ describe('SCMP in the console', () => {
     expect(s).toMatchObject({ connected: false, endpoint: null, lastPullAt: null });
     expect(s.collections.every((c) => c.count === 0)).toBe(true);
     expect(await secrets.get(`connection:${id}`)).toBeNull();
-    expect(s.outbox.pushed).toBe(3);
+    expect(s.outbox.pushed).toBe(4);
     const q = await call('scmp:queue', { kind: 'survey', id: 'no-such-survey' });
     expect(!q.ok && q.error.code).toBe('not_found');
   });

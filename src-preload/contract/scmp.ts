@@ -80,6 +80,8 @@ export type ScmpConnectInput = z.input<typeof ScmpConnectInputSchema>;
 export const ScmpQueueInputSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('custody'), scope: z.enum(['appliance', 'job']), id: z.string().min(1).max(200) }),
   z.strictObject({ kind: z.literal('survey'), id: z.string().min(1).max(200) }),
+  /** The audit trail of a time range (ISO-8601, `to` exclusive; both optional), as the bundle `cairn audit verify` checks. */
+  z.strictObject({ kind: z.literal('audit'), from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() }),
 ]);
 
 export const scmpChannels = {
