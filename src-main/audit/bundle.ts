@@ -15,9 +15,8 @@
  */
 import { z } from 'zod';
 import type { AuditEntry, AuditVerifyResult } from '../../src-preload/contract';
-import { fromBase64, leafHash, parseVerifierKey, toBase64, verifyCheckpoint, verifyInclusion, verifyNote, type NoteVerifier } from '../ledger';
+import { fromBase64, leafHash, logKeysOf, toBase64, verifyCheckpoint, verifyInclusion, verifyNote } from '../ledger';
 import { entryBytes, parseEntry } from './entry';
-import { keyIdOf } from './keys';
 
 export const AUDIT_BUNDLE_FORMAT = 'cairn.audit/bundle';
 export const AUDIT_BUNDLE_VERSION = 1;
@@ -163,28 +162,7 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): AuditVerifyResult {
   c.add('format', layout, `${AUDIT_BUNDLE_FORMAT} v${b.version}, ${n} entr${n === 1 ? 'y' : 'ies'}`);
 
   // ---- the log key: pinned by the caller, or the bundle's own.
-  const keyProblems: string[] = [];
-  const bundleKeys: NoteVerifier[] = [];
-  for (const vk of b.verifierKeys) {
-    try {
-      bundleKeys.push(parseVerifierKey(vk));
-    } catch (err) {
-      keyProblems.push(err instanceof Error ? err.message : String(err));
-    }
-  }
-  let logKeys = bundleKeys;
-  let keyDetail = `${bundleKeys.map((k) => k.name).join(', ')} from the bundle (not pinned: pass a trusted verifier key to pin it)`;
-  if (opts.vkey !== undefined) {
-    try {
-      const pinned = parseVerifierKey(opts.vkey.trim());
-      logKeys = [pinned];
-      keyDetail = `pinned ${keyIdOf(pinned.vkey)}`;
-      if (!b.verifierKeys.includes(pinned.vkey)) keyProblems.push(`the bundle's verifier keys do not include the pinned key ${keyIdOf(pinned.vkey)}`);
-    } catch (err) {
-      keyProblems.push(`the pinned key is unusable: ${err instanceof Error ? err.message : String(err)}`);
-      logKeys = [];
-    }
-  }
+  const { keys: logKeys, problems: keyProblems, detail: keyDetail } = logKeysOf(b.verifierKeys, opts.vkey);
   c.add('log-key', keyProblems, keyDetail);
 
   // ---- the checkpoint.

@@ -5,17 +5,15 @@
  * statements. The public half is kept in `audit_keys` so a key change is
  * noticed; private halves never touch SQLite, logs or the renderer.
  */
-import { generateNoteKey, parseSignerKey, parseVerifierKey, type NoteSigner } from '../ledger';
+import { generateNoteKey, parseSignerKey, verifierKeyId, type NoteSigner } from '../ledger';
 import type { SecretStore } from '../secrets';
 import type { Db } from '../store/database';
 
 export const auditKeyAccount = (installId: string): string => `audit-log-key/${installId}`;
 
 /** `name+keyid` of a verifier key. */
-export function keyIdOf(vkey: string): string {
-  const v = parseVerifierKey(vkey);
-  return `${v.name}+${v.keyId.toString(16).padStart(8, '0')}`;
-}
+/** `name+keyid` of a verifier key (the ledger's one definition). */
+export const keyIdOf = verifierKeyId;
 
 export interface AuditKey {
   signer: NoteSigner;

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import type { CustodyVerifyResult } from '../../src-preload/contract';
-import { Ed25519VerifyPool, fromBase64, leafHash, parseVerifierKey, SIG_ED25519, verifyCheckpoint, verifyInclusion, verifyNote, type NoteVerifier } from '../ledger';
+import { Ed25519VerifyPool, fromBase64, leafHash, logKeysOf, parseVerifierKey, SIG_ED25519, verifyCheckpoint, verifyInclusion, verifyNote, type NoteVerifier } from '../ledger';
 import { canonicalJson, EVENT_SIGNING_PREFIX, EventBodySchema, leafBytesOf, sha256Hex, type EventBody } from './event';
 import { keyIdOf } from './keys';
 import { applyEvent, label, type ReplayState } from './machine';
@@ -184,28 +184,7 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSin
   c.add('format', [], `${BUNDLE_FORMAT} v${b.version}, ${b.events.length} event${b.events.length === 1 ? '' : 's'}, scope ${b.scope.kind} ${b.scope.id}`);
 
   // ---- the log key: pinned by the caller, or the bundle's own.
-  const keyProblems: string[] = [];
-  const bundleKeys: NoteVerifier[] = [];
-  for (const vk of b.verifierKeys) {
-    try {
-      bundleKeys.push(parseVerifierKey(vk));
-    } catch (err) {
-      keyProblems.push(err instanceof Error ? err.message : String(err));
-    }
-  }
-  let logKeys = bundleKeys;
-  let keyDetail = `${bundleKeys.map((k) => k.name).join(', ')} from the bundle (not pinned: pass a trusted verifier key to pin it)`;
-  if (opts.vkey !== undefined) {
-    try {
-      const pinned = parseVerifierKey(opts.vkey.trim());
-      logKeys = [pinned];
-      keyDetail = `pinned ${keyIdOf(pinned.vkey)}`;
-      if (!b.verifierKeys.includes(pinned.vkey)) keyProblems.push(`the bundle's verifier keys do not include the pinned key ${keyIdOf(pinned.vkey)}`);
-    } catch (err) {
-      keyProblems.push(`the pinned key is unusable: ${err instanceof Error ? err.message : String(err)}`);
-      logKeys = [];
-    }
-  }
+  const { keys: logKeys, problems: keyProblems, detail: keyDetail } = logKeysOf(b.verifierKeys, opts.vkey);
   c.add('log-key', keyProblems, keyDetail);
 
   // ---- the checkpoint.

@@ -14,7 +14,7 @@
  * SQLite, logs or the renderer.
  */
 import { userInfo } from 'node:os';
-import { generateNoteKey, parseSignerKey, parseVerifierKey, type NoteSigner } from '../ledger';
+import { generateNoteKey, parseSignerKey, verifierKeyId, type NoteSigner } from '../ledger';
 import type { SecretStore } from '../secrets';
 import type { Db } from '../store/database';
 
@@ -22,10 +22,8 @@ export const OPERATOR_KEY_ACCOUNT = 'custody-signing-key';
 export const logKeyAccount = (installId: string): string => `custody-log-key/${installId}`;
 
 /** `name+keyid` of a verifier key: how events and bundles name a key. */
-export function keyIdOf(vkey: string): string {
-  const v = parseVerifierKey(vkey);
-  return `${v.name}+${v.keyId.toString(16).padStart(8, '0')}`;
-}
+/** `name+keyid` of a verifier key (the ledger's one definition). */
+export const keyIdOf = verifierKeyId;
 
 export const fieldLogKeyAccount = (installId: string): string => `custody-field-log-key/${installId}`;
 

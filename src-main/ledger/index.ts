@@ -74,5 +74,6 @@ export {
   type TlogProof,
   type TlogProofVerdict,
 } from './tlog-proof';
+export { logKeysOf, verifierKeyId, type LogKeys } from './log-keys';
 export { LEDGER_HELP, runLedgerCli, type LedgerCliIo } from './cli';
 export { defaultVerifyThreads, Ed25519VerifyPool, type Ed25519Check } from './parallel-verify';
