@@ -6,7 +6,7 @@
  * evidence under test), 2 usage error, unreadable file or unusable --vkey.
  */
 import { writeFile } from 'node:fs/promises';
-import { parseVerifierKey } from '../ledger';
+import { runBundleVerify } from '../ledger';
 import { parseArgs, UsageError } from '../util/args';
 import { verifyAuditBundle } from './bundle';
 import type { AuditService } from './service';
@@ -48,34 +48,13 @@ export async function runAuditCli(argv: string[], io: AuditCliIo): Promise<numbe
     }
     if (cmd === 'export') return await exportRange(rest, io);
     if (cmd !== 'verify') throw new UsageError(`unknown audit command "${cmd}"`);
-    const { flags, positional } = parseArgs(rest, { vkey: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } });
-    if (flags.help) {
-      io.stdout(AUDIT_HELP);
-      return 0;
-    }
-    if (positional.length !== 1) throw new UsageError('verify needs exactly one FILE');
-    const vkey = flags.vkey as string | undefined;
-    if (vkey !== undefined) {
-      try {
-        parseVerifierKey(vkey.trim());
-      } catch (err) {
-        throw new UsageError(`--vkey: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    let text: string;
-    try {
-      text = await io.readFile(positional[0] as string);
-    } catch (err) {
-      io.stderr(`cairn audit: cannot read ${positional[0]}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
-      return 2;
-    }
-    const result = verifyAuditBundle(text, vkey === undefined ? {} : { vkey });
-    if (flags.json) io.stdout(`${JSON.stringify(result)}\n`);
-    else {
-      for (const c of result.checks) io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
-      io.stdout(result.valid ? `VALID (${result.entries} entr${result.entries === 1 ? 'y' : 'ies'})\n` : `INVALID (${result.failures.length} failure${result.failures.length === 1 ? '' : 's'})\n`);
-    }
-    return result.valid ? 0 : 1;
+    return await runBundleVerify(rest, io, {
+      program: 'cairn audit',
+      command: 'verify',
+      help: AUDIT_HELP,
+      verify: verifyAuditBundle,
+      validLine: (r) => `VALID (${r.entries} entr${r.entries === 1 ? 'y' : 'ies'})`,
+    });
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`cairn audit: ${err.message}\nRun \`cairn audit --help\` for usage.\n`);

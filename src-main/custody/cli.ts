@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CustodyState } from '../../src-preload/contract';
-import { parseVerifierKey } from '../ledger';
+import { runBundleVerify } from '../ledger';
 import { openKeychain } from '../secrets';
 import { openDatabase } from '../store/database';
 import { parseArgs, UsageError } from '../util/args';
@@ -106,34 +106,7 @@ export async function runCustodyCli(argv: string[], io: CustodyCliIo): Promise<n
     if (cmd === 'export-field-log') return await exportFieldLog(rest, io);
     if (cmd === 'merge-field-log') return await mergeFieldLogCli(rest, io);
     if (cmd !== 'verify-bundle') throw new UsageError(`unknown custody command "${cmd}"`);
-    const { flags, positional } = parseArgs(rest, { vkey: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } });
-    if (flags.help) {
-      io.stdout(CUSTODY_HELP);
-      return 0;
-    }
-    if (positional.length !== 1) throw new UsageError('verify-bundle needs exactly one FILE');
-    const vkey = flags.vkey as string | undefined;
-    if (vkey !== undefined) {
-      try {
-        parseVerifierKey(vkey.trim());
-      } catch (err) {
-        throw new UsageError(`--vkey: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    let text: string;
-    try {
-      text = await io.readFile(positional[0] as string);
-    } catch (err) {
-      io.stderr(`cairn custody: cannot read ${positional[0]}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
-      return 2;
-    }
-    const result = await verifyBundleParallel(text, vkey === undefined ? {} : { vkey });
-    if (flags.json) io.stdout(`${JSON.stringify(result)}\n`);
-    else {
-      for (const c of result.checks) io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
-      io.stdout(result.valid ? 'VALID\n' : `INVALID (${result.failures.length} failure${result.failures.length === 1 ? '' : 's'})\n`);
-    }
-    return result.valid ? 0 : 1;
+    return await runBundleVerify(rest, io, { program: 'cairn custody', command: 'verify-bundle', help: CUSTODY_HELP, verify: verifyBundleParallel });
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`cairn custody: ${err.message}\nRun \`cairn custody --help\` for usage.\n`);

@@ -75,5 +75,6 @@ export {
   type TlogProofVerdict,
 } from './tlog-proof';
 export { logKeysOf, verifierKeyId, type LogKeys } from './log-keys';
+export { runBundleVerify, type BundleVerdict, type BundleVerifyCommand, type VerifyCliIo } from './verify-cli';
 export { LEDGER_HELP, runLedgerCli, type LedgerCliIo } from './cli';
 export { defaultVerifyThreads, Ed25519VerifyPool, type Ed25519Check } from './parallel-verify';
