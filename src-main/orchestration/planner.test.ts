@@ -70,3 +70,28 @@ describe('migration target from the placement advisor', () => {
     expect(poolFromView('c1', view).stale).toBe(false);
   });
 });
+
+describe('VM create tags', () => {
+  const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlannerTestKeyPlannerTestKey00 ops';
+  const withTemplate: ClusterView = { ...view, guests: [...view.guests, g(9000, 'a', 2048, { template: true, name: 'tpl', status: 'stopped', tags: ['template', 'tenant-acme'] })] };
+  const create = (tags?: string[]) =>
+    planFor(
+      { action: 'create', clusterId: 'c1', templateVmid: 9000, name: 'web-1', size: 'small', node: 'c', cloudInit: { user: 'ops', sshKey: KEY, ipConfig: 'ip=dhcp' }, start: false, ...(tags ? { tags } : {}) },
+      withTemplate,
+      ctx,
+    );
+
+  it('inherits the template’s tags without its template marker', () => {
+    const p = create();
+    if (!p.ok) throw new Error(p.reasons.join());
+    expect(p.steps[1]).toMatchObject({ kind: 'config', set: { tags: 'tenant-acme' } });
+    expect(p.plan.target.tags).toEqual(['tenant-acme']);
+  });
+
+  it('takes the operator’s tags instead (the tenant whose quota it counts against), sorted and unique', () => {
+    const p = create(['tenant-globex', 'prod', 'prod']);
+    if (!p.ok) throw new Error(p.reasons.join());
+    expect(p.steps[1]).toMatchObject({ kind: 'config', set: { tags: 'prod;tenant-globex' } });
+    expect(p.plan.target.tags).toEqual(['prod', 'tenant-globex']);
+  });
+});

@@ -162,6 +162,8 @@ export function planFor(req: OperationRequest, view: ClusterView, ctx: PlanConte
     else if (ctx.reservedVmids.has(newid)) reasons.push(`VMID ${newid} is claimed by another pending operation`);
     const size = ctx.sizeOf(req.size);
     const ref = { node, type: 'qemu' as const, vmid: newid };
+    // The operator's tags, else the template's (its tenant, say) without the marker that made it a template.
+    const tags = req.tags ? [...new Set(req.tags)].sort() : tpl.tags.filter((t) => t !== 'template');
     const steps: StepSpec[] = [
       // Full clones: a linked clone cannot leave the template's node on local storage, and a
       // guest that outlives its template should not depend on it.
@@ -176,12 +178,12 @@ export function planFor(req: OperationRequest, view: ClusterView, ctx: PlanConte
           // PVE wants the key list URL-encoded.
           sshkeys: encodeURIComponent(req.cloudInit.sshKey),
           ipconfig0: req.cloudInit.ipConfig,
-          ...(tpl.tags.length ? { tags: tpl.tags.join(';') } : {}),
+          ...(tags.length ? { tags: tags.join(';') } : {}),
         },
       },
       ...(req.start ? [{ kind: 'power' as const, action: 'start' as const, ref }] : []),
     ];
-    const target: GuestFacts = { ...tpl, vmid: newid, node, name: req.name, template: false, status: 'stopped', ha: false };
+    const target: GuestFacts = { ...tpl, vmid: newid, node, name: req.name, tags, template: false, status: 'stopped', ha: false };
     return done(target, steps, `New VM ${newid} '${req.name}' (${req.size}: ${size.vcpu} vCPU, ${size.memMiB} MiB) on ${node}, cloned from '${tpl.name}'${req.start ? ', running' : ''}`,
       { guests: 1, vcpu: size.vcpu, memoryMiB: size.memMiB, diskGiB: tpl.diskGiB }, {}, { ...req, newid, node });
   }

@@ -40,6 +40,8 @@ export const OperationRequestSchema = z.discriminatedUnion('action', [
       /** PVE ipconfig0, e.g. `ip=dhcp` or `ip=10.0.0.5/24,gw=10.0.0.1`. */
       ipConfig: z.string().min(6).max(200).regex(/^ip=(dhcp|[0-9./]+)(,gw=[0-9.]+)?$/),
     }),
+    /** Tags, e.g. `tenant-acme` (whose quota it counts against); absent: the template's tags, less its `template` marker. */
+    tags: z.array(Tag).max(32).optional(),
     start: z.boolean().default(true),
   }),
   z.strictObject({
