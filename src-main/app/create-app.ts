@@ -37,8 +37,10 @@ import {
   enforce,
   FLEET_TARGET,
   roleDtos,
+  OsGroupSource,
   TenancyQuotaSource,
   TenancyService,
+  type GroupSource,
   type Gatekeeper,
   type OrchestrationDecision,
   type Target,
@@ -83,6 +85,8 @@ export interface AppConfig {
   alerts?: { extraSources?: AlertSource[]; minGapMs?: number; timerMs?: number };
   /** Updates: the installer (electron-updater, desktop only), the online feed (default: CAIRN_UPDATE_FEED) and, for tests, the pinned keys. */
   updates?: { updater?: UpdaterPort | null; noInstallerNote?: string; feedUrl?: string | null; keys?: readonly PinnedKey[] };
+  /** Where the operator's directory groups come from (default: `id -Gn`; tests substitute one). */
+  groups?: GroupSource;
 }
 
 export interface App {
@@ -180,7 +184,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         try {
           const snap = centralSnapshot({ tenants: scmp.tenants(), quotas: scmp.quotas(), roleBindings: scmp.roleBindings() });
           tenancyRef.importFromCentral(snap);
-          if (snap.skipped.length) log.warn('SCMP role bindings to directory groups not applied', { identities: snap.skipped.join('; ') });
+          if (snap.skipped.length) log.warn('SCMP role bindings to tenants it did not send were not applied', { identities: snap.skipped.join('; ') });
         } catch (err) {
           log.warn('SCMP tenants and roles not applied', { error: err instanceof Error ? err.message : String(err) });
         }
@@ -443,6 +447,8 @@ export async function createApp(config: AppConfig): Promise<App> {
   const tenancy = new TenancyService({
     db,
     operator: config.attestation?.operator ?? currentOperator(),
+    // Central role bindings to directory groups apply through the OS's view of the user's groups.
+    groups: config.groups ?? new OsGroupSource(),
     demoQuotas: demo !== null,
     inventoryComplete: () => {
       const states = fleet.syncStates();

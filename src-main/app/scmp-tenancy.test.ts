@@ -36,6 +36,8 @@ describe('SCMP pull → central tenancy snapshot', () => {
       { tenantId: 'acme', scope: { kind: 'fleet' }, limits: { vcpu: 10, memBytes: 20, storageBytes: 30, guests: 4 } },
       { tenantId: 'globex', scope: { kind: 'site', id: 'fra' }, limits: { vcpu: 1, memBytes: 2, storageBytes: 3, guests: 1 } },
     ]);
-    expect(snap.skipped).toEqual(['CN=NOC,OU=Groups,DC=cairn,DC=eu']);
+    // A binding that names no operator is a directory-group binding, resolved per user by tenancy.
+    expect(snap.groupBindings).toEqual([{ group: 'CN=NOC,OU=Groups,DC=cairn,DC=eu', role: 'administrator', tenant: null }]);
+    expect(snap.skipped).toEqual([]);
   });
 });

@@ -23,16 +23,24 @@ function scopeOf(q: ScmpQuota): QuotaScope | null {
 }
 
 /**
- * The snapshot tenancy imports, and the bindings it cannot: Cairn's identities are the
- * operator's own (OS or directory) user name, so a binding to a directory group (an LDAP DN
- * such as `CN=NOC,OU=Groups,…`) has nobody to apply to until group membership can be resolved.
+ * The snapshot tenancy imports. A binding names a person (an operator name, as the OS
+ * knows them) or a directory group: anything that is not a valid operator name — an LDAP
+ * DN such as `CN=NOC,OU=Groups,…`, `DOMAIN\group` — is a group binding, applied to whoever
+ * the OS reports as a member (tenancy/groups.ts). `skipped` lists bindings to tenants the
+ * SCMP did not send.
  */
 export function centralSnapshot(pulled: { tenants: ScmpTenant[]; quotas: ScmpQuota[]; roleBindings: ScmpRoleBinding[] }): CentralSnapshot & { skipped: string[] } {
   const operators = new Map<string, { roles: Set<RoleId>; tenants: Set<string>; fleetWide: boolean }>();
+  const groupBindings: NonNullable<CentralSnapshot['groupBindings']> = [];
   const skipped: string[] = [];
+  const known = new Set(pulled.tenants.map((t) => t.id));
   for (const b of pulled.roleBindings) {
-    if (!OperatorNameSchema.safeParse(b.identity).success) {
+    if (b.tenant !== null && !known.has(b.tenant)) {
       skipped.push(b.identity);
+      continue;
+    }
+    if (!OperatorNameSchema.safeParse(b.identity).success) {
+      groupBindings.push({ group: b.identity, role: ROLE_OF[b.role], tenant: b.tenant });
       continue;
     }
     const o = operators.get(b.identity) ?? { roles: new Set<RoleId>(), tenants: new Set<string>(), fleetWide: false };
@@ -41,9 +49,9 @@ export function centralSnapshot(pulled: { tenants: ScmpTenant[]; quotas: ScmpQuo
     else o.tenants.add(b.tenant);
     operators.set(b.identity, o);
   }
-  const known = new Set(pulled.tenants.map((t) => t.id));
   return {
     skipped,
+    groupBindings,
     tenants: pulled.tenants.map((t) => ({ id: t.id, name: t.name })),
     operators: [...operators].map(([name, o]) => ({ name, roles: [...o.roles].sort(), tenants: o.fleetWide ? null : [...o.tenants].sort() })),
     quotas: pulled.quotas.flatMap((q) => {

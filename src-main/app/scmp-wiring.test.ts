@@ -32,7 +32,7 @@ const secrets = new MemorySecretStore();
 const logs = new MemoryLogSink();
 
 const open = () =>
-  createApp({ dataDir: dir, version: '0.0.0-test', transport: 'test', secrets, fleet: { mode: 'configured' }, sync: false, logSinks: [logs], clusterSource });
+  createApp({ dataDir: dir, version: '0.0.0-test', transport: 'test', secrets, fleet: { mode: 'configured' }, sync: false, logSinks: [logs], clusterSource, groups: { groupsOf: (u) => (u === 'nocuser' ? ['users', 'noc'] : []) } });
 
 async function call<T>(channel: Channel, payload: unknown = {}): Promise<Result<T>> {
   return (await app.router.dispatch(channel, payload, { transport: 'test' })) as Result<T>;
@@ -95,8 +95,11 @@ describe('SCMP in the console', () => {
     expect(quotas).toMatchObject([{ tenantId: 'globex', scope: { kind: 'pool', id: 'fra-pool-1' }, limits: { vcpu: 96 } }]);
     const ops = await ok<{ name: string; roles: string[]; tenants: string[] | null }[]>('tenancy:operators');
     expect(ops.find((o) => o.name === 'alice@acme.example')).toMatchObject({ roles: ['tenant_admin'], tenants: ['acme'] });
-    // A binding to a directory group has no user to apply to: left out, and said so in the log.
+    // A binding to a directory group is no operator record: it applies to whoever the OS says is in the group.
     expect(ops.some((o) => o.name.startsWith('CN='))).toBe(false);
+    expect(app.tenancy.groupBindings()).toEqual([{ group: 'CN=NOC,OU=Groups,DC=cairn,DC=eu', role: 'operator', tenant: null }]);
+    expect(app.tenancy.identity('nocuser')).toMatchObject({ roles: ['operator'], tenants: null, known: true });
+    expect(app.tenancy.identity('someone-else')).toMatchObject({ roles: ['viewer'], known: false });
     const conns = await ok<{ id: string; kind: string; hasSecret: boolean }[]>('connections:list');
     expect(conns).toMatchObject([{ kind: 'scmp', hasSecret: true }]);
     const test = await ok<{ ok: boolean; message: string }>('connections:test', { id: conns[0]!.id });

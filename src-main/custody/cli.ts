@@ -15,7 +15,7 @@ import { openKeychain } from '../secrets';
 import { openDatabase } from '../store/database';
 import { parseArgs, UsageError } from '../util/args';
 import { AppException } from '../util/app-exception';
-import { authorize, enforce, TenancyService } from '../tenancy';
+import { authorize, enforce, OsGroupSource, TenancyService } from '../tenancy';
 import { currentOperator } from '../topology';
 import { verifyBundleParallel } from './bundle';
 import { FieldLog } from './field-log';
@@ -49,7 +49,7 @@ async function openDataDir(dataDir: string): Promise<OpenedCustody> {
   if (!existsSync(file)) throw new UsageError(`--data-dir: no Cairn database at ${file}`);
   const db = openDatabase(file);
   try {
-    const tenancy = new TenancyService({ db, operator: currentOperator() });
+    const tenancy = new TenancyService({ db, operator: currentOperator(), groups: new OsGroupSource() });
     const actor = (to: CustodyState): CustodyActor => {
       const me = tenancy.identity();
       const decision = authorize(me, custodyActionFor(to));

@@ -14,7 +14,7 @@ import { FLEET_TASKS_MIGRATION_SQL } from '../orchestration/fleet-tasks';
 import { SCMP_MIGRATION_SQL } from '../scmp/schema';
 import { SITES_MIGRATION_SQL } from '../sites/schema';
 import { SURVEY_MIGRATION_SQL } from '../survey/schema';
-import { TENANCY_MIGRATION_SQL } from '../tenancy/schema';
+import { TENANCY_GROUPS_MIGRATION_SQL, TENANCY_MIGRATION_SQL } from '../tenancy/schema';
 import { TOPOLOGY_MIGRATION_SQL } from '../topology/schema';
 
 export interface Migration {
@@ -209,5 +209,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 18,
     name: 'orchestration: failed PVE tasks of other origins already noticed (one notification per UPID); operation steps indexed by UPID',
     sql: FLEET_TASKS_MIGRATION_SQL,
+  },
+  {
+    version: 19,
+    name: 'tenancy: SCMP role bindings to directory groups',
+    sql: TENANCY_GROUPS_MIGRATION_SQL,
   },
 ];

@@ -10,5 +10,6 @@ export { TenancyQuotaSource } from './quota-source';
 export { ROLES, authorize, roleActions, roleDtos, roleGrants, FLEET_TARGET, type Decision, type Identity, type QuotaViolation, type RoleSpec, type Target } from './roles';
 export { checkQuotas, formatBytes, RESOURCES, type ScopeUsage } from './quota';
 export { USAGE_BASIS } from './usage';
-export { TENANCY_MIGRATION_SQL } from './schema';
+export { TENANCY_GROUPS_MIGRATION_SQL, TENANCY_MIGRATION_SQL } from './schema';
+export { groupKey, groupMatches, NO_GROUPS, OsGroupSource, type GroupSource } from './groups';
 export { createOrchestrationGatekeeper, ENGINE_ACTION_ALIASES, type OrchestrationDecision, type OrchestrationTarget } from './orchestration-port';

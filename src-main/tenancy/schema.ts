@@ -52,3 +52,15 @@ export const TENANCY_MIGRATION_SQL = `
   CREATE TRIGGER tenancy_history_no_delete BEFORE DELETE ON tenancy_history
     BEGIN SELECT RAISE(ABORT, 'tenancy_history is append-only'); END;
 `;
+
+/** Migration 19: role bindings to directory groups, as the SCMP sends them (source 'central'). */
+export const TENANCY_GROUPS_MIGRATION_SQL = `
+  CREATE TABLE tenancy_group_bindings (
+    grp TEXT NOT NULL CHECK (length(grp) BETWEEN 1 AND 320),
+    role TEXT NOT NULL,
+    tenant TEXT,
+    source TEXT NOT NULL CHECK (source IN ('central')),
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX tenancy_group_bindings_grp ON tenancy_group_bindings(grp);
+`;

@@ -217,3 +217,44 @@ describe('importFromCentral', () => {
     expect(threw(() => t.importFromCentral({ tenants: [{ id: 'Bad Id', name: 'x' }], operators: [] })).code).toBe('invalid_request');
   });
 });
+
+describe('central role bindings to directory groups', () => {
+  const NOC = 'CN=NOC,OU=Groups,DC=cairn,DC=eu';
+  const groupsOf: Record<string, string[]> = { dave: ['dave', 'noc'], erin: ['erin', 'field@cairn.eu'], frank: ['frank'] };
+  const withGroups = () => new TenancyService({ db, operator: 'alice', groups: { groupsOf: (u) => groupsOf[u] ?? [] } });
+
+  it('gives a member of a bound group its roles and scope; roles add up with their own record; one fleet-wide grant is fleet-wide', () => {
+    const t = withGroups();
+    t.importFromCentral({ tenants: [{ id: 'acme', name: 'ACME' }, { id: 'globex', name: 'Globex' }], operators: [] });
+    t.saveOperator('alice', { name: 'erin', roles: ['viewer'], tenants: ['acme'] });
+    t.importFromCentral({
+      tenants: [],
+      operators: [],
+      groupBindings: [
+        { group: NOC, role: 'operator', tenant: null },
+        { group: 'field@cairn.eu', role: 'field_engineer', tenant: 'globex' },
+      ],
+    });
+    expect(t.identity('dave')).toEqual({ name: 'dave', roles: ['operator'], tenants: null, known: true });
+    expect(t.identity('erin')).toEqual({ name: 'erin', roles: ['viewer', 'field_engineer'], tenants: ['acme', 'globex'], known: true });
+    // Not a member of any bound group, no record: an unknown Viewer, as before.
+    expect(t.identity('frank')).toEqual({ name: 'frank', roles: ['viewer'], tenants: null, known: false });
+    // The grants reach the gatekeeper like any role.
+    expect(createGatekeeper({ identity: () => t.identity('dave') } as unknown as TenancyService)).toBeDefined();
+  });
+
+  it('a new pull replaces the group bindings, and the change is in the history; without a group source nobody matches', () => {
+    const t = withGroups();
+    t.importFromCentral({ tenants: [], operators: [], groupBindings: [{ group: NOC, role: 'administrator', tenant: null }] });
+    expect(t.identity('dave').roles).toEqual(['administrator']);
+    t.importFromCentral({ tenants: [], operators: [], groupBindings: [{ group: 'ops', role: 'viewer', tenant: null }] });
+    expect(t.identity('dave')).toMatchObject({ known: false, roles: ['viewer'] });
+    expect(t.groupBindings()).toEqual([{ group: 'ops', role: 'viewer', tenant: null }]);
+    expect(t.history(10).some((h) => h.subject === 'directory groups')).toBe(true);
+    // A snapshot without groupBindings (an SCMP that sends none) leaves them alone.
+    t.importFromCentral({ tenants: [], operators: [] });
+    expect(t.groupBindings()).toHaveLength(1);
+    const plain = svc();
+    expect(plain.identity('dave').known).toBe(false);
+  });
+});

@@ -26,6 +26,7 @@ import {
 import type { Db } from '../store/database';
 import { AppException } from '../util/app-exception';
 import { RESOURCES, type ScopeUsage } from './quota';
+import { groupMatches, NO_GROUPS, type GroupSource } from './groups';
 import { roleActions, type Identity } from './roles';
 import { USAGE_BASIS, UsageReader } from './usage';
 
@@ -38,6 +39,8 @@ export interface TenancyServiceOptions {
   /** Whether every cluster has synced once: demo quotas wait for it, or a half-synced tenant would get a quota below its real usage. */
   inventoryComplete?: () => boolean;
   now?: () => Date;
+  /** Resolves a user's directory groups for central group bindings (default: none). */
+  groups?: GroupSource;
 }
 
 interface TenantRow { id: string; name: string; description: string; source: RecordSource; created_at: string; updated_at: string }
@@ -49,6 +52,8 @@ export interface CentralSnapshot {
   tenants: { id: string; name: string; description?: string }[];
   operators: { name: string; roles: RoleId[]; tenants: string[] | null }[];
   quotas?: { tenantId: string; scope: QuotaScope; limits: QuotaLimits }[];
+  /** Roles bound to directory groups; when present they replace the previous central group bindings. */
+  groupBindings?: { group: string; role: RoleId; tenant: string | null }[];
 }
 
 const scopeId = (s: QuotaScope): string => (s.kind === 'fleet' ? '' : s.id);
@@ -62,6 +67,7 @@ export class TenancyService {
   readonly operatorName: string;
   private readonly demoQuotas: boolean;
   private readonly inventoryComplete: () => boolean;
+  private readonly groups: GroupSource;
 
   constructor(o: TenancyServiceOptions) {
     this.db = o.db;
@@ -69,6 +75,7 @@ export class TenancyService {
     this.operatorName = o.operator;
     this.demoQuotas = o.demoQuotas ?? false;
     this.inventoryComplete = o.inventoryComplete ?? (() => true);
+    this.groups = o.groups ?? NO_GROUPS;
     this.usageReader = new UsageReader(o.db);
     this.bootstrap();
   }
@@ -87,12 +94,33 @@ export class TenancyService {
 
   // ---- identities -----------------------------------------------------------------------
 
-  /** The identity of a user name; an unknown user is a Viewer of everything until an administrator adds them. */
+  /**
+   * The identity of a user name: their own operator record plus the central bindings of the
+   * directory groups they belong to (roles add up; one fleet-wide grant makes the scope
+   * fleet-wide). Someone with neither is a Viewer of everything until an administrator adds them.
+   */
   identity(name: string = this.operatorName): Identity & { known: boolean } {
     const row = this.db.prepare('SELECT * FROM tenancy_operators WHERE name = ?').get(name) as OperatorRow | undefined;
-    if (!row) return { name, roles: ['viewer'], tenants: null, known: false };
-    const dto = this.operatorDto(row);
-    return { name, roles: dto.roles, tenants: dto.tenants, known: true };
+    const grants = this.groupGrants(name);
+    if (!row && grants.length === 0) return { name, roles: ['viewer'], tenants: null, known: false };
+    const own = row ? this.operatorDto(row) : null;
+    const roles = new Set<RoleId>([...(own?.roles ?? []), ...grants.map((g) => g.role)]);
+    const fleetWide = (own !== null && own.tenants === null) || grants.some((g) => g.tenant === null);
+    const tenants = fleetWide ? null : [...new Set([...(own?.tenants ?? []), ...grants.map((g) => g.tenant as string)])].sort();
+    return { name, roles: ROLE_IDS.filter((r) => roles.has(r)), tenants, known: true };
+  }
+
+  /** Central bindings of the groups `name` belongs to. */
+  private groupGrants(name: string): { group: string; role: RoleId; tenant: string | null }[] {
+    const bindings = this.db.prepare('SELECT grp AS "group", role, tenant FROM tenancy_group_bindings').all() as { group: string; role: RoleId; tenant: string | null }[];
+    if (bindings.length === 0) return [];
+    const mine = this.groups.groupsOf(name);
+    return bindings.filter((b) => ROLE_IDS.includes(b.role) && groupMatches(b.group, mine));
+  }
+
+  /** The central role bindings to directory groups. */
+  groupBindings(): { group: string; role: RoleId; tenant: string | null }[] {
+    return this.db.prepare('SELECT grp AS "group", role, tenant FROM tenancy_group_bindings ORDER BY grp, role').all() as { group: string; role: RoleId; tenant: string | null }[];
   }
 
   whoami(): WhoAmI {
@@ -398,6 +426,16 @@ export class TenancyService {
       for (const q of snapshot.quotas ?? []) {
         if (!this.tenantRow(q.tenantId)) throw new AppException('not_found', `Central quota for unknown tenant ${q.tenantId}`, { field: 'quotas' });
         this.writeQuota(actor, q.tenantId, q.scope, q.limits, 'central');
+      }
+      if (snapshot.groupBindings) {
+        const before = this.groupBindings();
+        const at = this.now().toISOString();
+        this.db.prepare('DELETE FROM tenancy_group_bindings').run();
+        const insert = this.db.prepare("INSERT INTO tenancy_group_bindings (grp, role, tenant, source, updated_at) VALUES (?, ?, ?, 'central', ?)");
+        for (const b of snapshot.groupBindings) insert.run(b.group, b.role, b.tenant, at);
+        const after = this.groupBindings();
+        if (JSON.stringify(before) !== JSON.stringify(after)) // Identity grants, recorded with the operators' history.
+          this.record(actor, 'operator', 'directory groups', before, after);
       }
       return { tenants: snapshot.tenants.length, operators: snapshot.operators.length, quotas: snapshot.quotas?.length ?? 0 };
     })();
