@@ -5,7 +5,9 @@
  * A failed task that Cairn did not start is noticed once per UPID — the
  * notice is a row (migration 18), so a restart does not notify again — and
  * becomes a toast (the `onFailed` hook) and an alert (`FailedTaskAlertSource`)
- * held while the failure is recent.
+ * held while the failure is recent. Failures already in a cluster's task
+ * list the first time Cairn reads it are history, not news: they are
+ * recorded as the baseline and notify nobody.
  */
 import type { FleetTask, FleetTasksRequest, FleetTasksResult } from '../../src-preload/contract';
 import type { AlertSource, EvaluationContext, Finding } from '../alerts';
@@ -22,9 +24,16 @@ export const FLEET_TASKS_MIGRATION_SQL = `
     user TEXT NOT NULL,
     status TEXT NOT NULL,
     ended_at TEXT,
-    noticed_at TEXT NOT NULL
+    noticed_at TEXT NOT NULL,
+    -- 1: already failed when Cairn first read the cluster's tasks (history, never notified).
+    baseline INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1))
   ) WITHOUT ROWID;
   CREATE INDEX pve_task_notices_noticed ON pve_task_notices(noticed_at);
+  -- Clusters whose task list Cairn has read at least once: later failures are news.
+  CREATE TABLE pve_task_watch (
+    cluster_id TEXT PRIMARY KEY,
+    since TEXT NOT NULL
+  ) WITHOUT ROWID;
   CREATE INDEX ops_steps_upid ON ops_steps(upid) WHERE upid IS NOT NULL;
 `;
 
@@ -43,6 +52,10 @@ export interface FleetTasksOptions {
 }
 
 const iso = (s: number | undefined): string | null => (s === undefined ? null : new Date(s * 1000).toISOString());
+const answered = (clusters: readonly { id: string }[], errors: FleetTasksResult['errors']): Set<string> => {
+  const failed = new Set(errors.map((e) => e.clusterId));
+  return new Set(clusters.map((c) => c.id).filter((id) => !failed.has(id)));
+};
 
 /** `OK` and `WARNINGS: n` are successes; any other final status is PVE's error text. */
 export function taskFailed(status: string | null): boolean {
@@ -59,8 +72,9 @@ export class FleetTasks {
     this.q = {
       opOf: o.db.prepare('SELECT op_id FROM ops_steps WHERE upid = ?'),
       notice: o.db.prepare(
-        `INSERT OR IGNORE INTO pve_task_notices (upid, cluster_id, node, type, user, status, ended_at, noticed_at) VALUES (@upid, @clusterId, @node, @type, @user, @status, @endedAt, @at)`,
+        `INSERT OR IGNORE INTO pve_task_notices (upid, cluster_id, node, type, user, status, ended_at, noticed_at, baseline) VALUES (@upid, @clusterId, @node, @type, @user, @status, @endedAt, @at, @baseline)`,
       ),
+      watch: o.db.prepare('INSERT OR IGNORE INTO pve_task_watch (cluster_id, since) VALUES (?, ?)'),
     };
   }
 
@@ -68,7 +82,7 @@ export class FleetTasks {
   async list(req: FleetTasksRequest): Promise<FleetTasksResult> {
     const clusters = this.o.clusters().filter((c) => !req.clusterId || c.id === req.clusterId);
     const { tasks, errors } = await this.fetch(clusters);
-    this.notice(tasks);
+    this.notice(tasks, answered(clusters, errors));
     const type = req.type?.toLowerCase();
     const user = req.user?.toLowerCase();
     const out = tasks.filter(
@@ -88,8 +102,9 @@ export class FleetTasks {
 
   /** Looks at every cluster's recent tasks for new foreign failures (coalesced: one poll at a time). */
   poll(): Promise<void> {
-    this.polling ??= this.fetch(this.o.clusters())
-      .then(({ tasks }) => this.notice(tasks))
+    const clusters = this.o.clusters();
+    this.polling ??= this.fetch(clusters)
+      .then(({ tasks, errors }) => this.notice(tasks, answered(clusters, errors)))
       .finally(() => (this.polling = null));
     return this.polling;
   }
@@ -132,12 +147,15 @@ export class FleetTasks {
     };
   }
 
-  private notice(tasks: readonly FleetTask[]): void {
+  /** Records new foreign failures; on a cluster read for the first time they are the baseline, not news. */
+  private notice(tasks: readonly FleetTask[], answeredIds: ReadonlySet<string>): void {
     const at = this.now().toISOString();
+    const firstLook = new Set([...answeredIds].filter((id) => this.q.watch.run(id, at).changes === 1));
     for (const t of tasks) {
       if (t.origin !== 'other' || !taskFailed(t.status)) continue;
-      const r = this.q.notice.run({ upid: t.upid, clusterId: t.clusterId, node: t.node, type: t.type, user: t.user, status: t.status, endedAt: t.endedAt, at });
-      if (r.changes === 1) this.o.onFailed?.(t);
+      const baseline = firstLook.has(t.clusterId) ? 1 : 0;
+      const r = this.q.notice.run({ upid: t.upid, clusterId: t.clusterId, node: t.node, type: t.type, user: t.user, status: t.status, endedAt: t.endedAt, at, baseline });
+      if (r.changes === 1 && !baseline) this.o.onFailed?.(t);
     }
   }
 }
@@ -162,7 +180,7 @@ export class FailedTaskAlertSource implements AlertSource {
        LEFT JOIN connections k ON k.id = n.cluster_id
        LEFT JOIN fleet_clusters c ON c.id = n.cluster_id
        LEFT JOIN fleet_sites st ON st.id = c.site_id
-       WHERE n.noticed_at >= ? ORDER BY n.noticed_at`,
+       WHERE n.noticed_at >= ? AND n.baseline = 0 ORDER BY n.noticed_at`,
     );
   }
 
