@@ -22,6 +22,8 @@ export default defineConfig({
           name: 'renderer',
           environment: 'jsdom',
           include: ['src-renderer/**/*.test.ts'],
+          // Whole-app renders take 1–4 s on a busy 2-core machine; 5 s (the default) made them flaky.
+          testTimeout: 20_000,
           setupFiles: ['src-renderer/src/test-setup.ts'],
         },
       },

@@ -5,7 +5,7 @@
  * captured as a full-page screenshot under test-results/screenshots/.
  */
 import { expect, test } from '@playwright/test';
-import { expectOnPage, guardConsole, openConsole, PAGES, screenshot, settle, sidebarItem, slug } from './support';
+import { appUrl, expectOnPage, guardConsole, openConsole, PAGES, screenshot, settle, sidebarItem, slug } from './support';
 
 test.describe('every page through the sidebar', () => {
   for (const [i, label] of PAGES.entries()) {
@@ -58,6 +58,46 @@ test.describe('every page through the command palette', () => {
     await expect(palette).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(palette).toBeHidden();
+    await guard.expectClean();
+  });
+});
+
+test.describe('language', () => {
+  // The data folder is shared by the specs that follow: leave it in English whatever happened in the test.
+  test.afterEach(async ({ page }) => {
+    await page.goto(appUrl());
+    await page.getByRole('navigation').first().getByRole('button').last().click();
+    const english = page.locator('[data-language-id="en"]');
+    if ((await english.getAttribute('aria-checked')) !== 'true') await english.click();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  });
+
+  test('switching to Italian in Settings re-renders the shell, survives a reload, and switches back', async ({ page }) => {
+    const guard = await guardConsole(page);
+    await openConsole(page);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    await sidebarItem(page, 'Settings').click();
+    await expectOnPage(page, 'Settings');
+
+    await page.getByRole('radiogroup', { name: 'Language' }).getByRole('radio', { name: 'Italiano' }).click();
+    // No reload: the same page now speaks Italian.
+    await expectOnPage(page, 'Impostazioni');
+    for (const label of ['Flotta', 'Topologia', 'Capacità', 'Siti ed energia']) await expect(sidebarItem(page, label)).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Aree' })).toBeVisible();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'it');
+    await screenshot(page, 'language-it-settings');
+
+    // Persisted per operator: a reload comes back in Italian.
+    await page.reload();
+    await expect(sidebarItem(page, 'Flotta')).toBeVisible();
+    await sidebarItem(page, 'Flotta').click();
+    await expectOnPage(page, 'Flotta');
+
+    await sidebarItem(page, 'Impostazioni').click();
+    await page.getByRole('radiogroup', { name: 'Lingua' }).getByRole('radio', { name: 'English' }).click();
+    await expectOnPage(page, 'Settings');
+    await expect(sidebarItem(page, 'Fleet')).toBeVisible();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
     await guard.expectClean();
   });
 });

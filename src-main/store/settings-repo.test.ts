@@ -45,12 +45,22 @@ describe('SettingsRepo', () => {
     ['out of range', 'syncIntervalSeconds', '1'],
     ['not an integer', 'syncIntervalSeconds', '7.5'],
     ['null', 'syncIntervalSeconds', 'null'],
+    ['a language Cairn does not speak', 'language', '"fr"'],
   ])('falls back to the default for a damaged value (%s) and keeps the other settings', (_why, key, raw) => {
     const { db, repo } = fresh();
     const other = key === 'theme' ? { syncIntervalSeconds: 120 } : { theme: 'dark' as const };
     repo.update(other);
     put(db, key, raw);
     expect(repo.get()).toEqual({ ...DEFAULT_SETTINGS, ...other });
+  });
+
+  it('leaves the language unset until the operator picks one, then keeps it', () => {
+    const { db, repo } = fresh();
+    expect(repo.get()).not.toHaveProperty('language');
+    expect(repo.update({ language: 'it' }).language).toBe('it');
+    expect(new SettingsRepo(db).get()).toEqual({ ...DEFAULT_SETTINGS, language: 'it' });
+    expect(() => repo.update({ language: 'fr' as 'it' })).toThrow();
+    expect(repo.get().language).toBe('it');
   });
 
   it('ignores keys it does not know', () => {

@@ -19,7 +19,8 @@ export class SettingsRepo {
     const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
     const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS };
     for (const r of rows) {
-      if (!Object.hasOwn(DEFAULT_SETTINGS, r.key)) continue;
+      // Keys of the schema, not of the defaults: `language` has no default (unset follows the system).
+      if (!Object.hasOwn(SettingsSchema.shape, r.key)) continue;
       // A damaged value falls back to its own default rather than breaking the app (or resetting the other keys).
       try {
         const field = SettingsSchema.shape[r.key as keyof Settings].safeParse(JSON.parse(r.value));
@@ -48,7 +49,7 @@ export class SettingsRepo {
   }
 
   writeJson(key: string, value: unknown): void {
-    if (Object.hasOwn(DEFAULT_SETTINGS, key)) throw new Error(`settings key ${key} belongs to the app settings; use update()`);
+    if (Object.hasOwn(SettingsSchema.shape, key)) throw new Error(`settings key ${key} belongs to the app settings; use update()`);
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
   }
 

@@ -13,9 +13,15 @@ const IsoTime = z.string().max(40);
 export const ThemeSchema = z.enum(['light', 'dark', 'system']);
 export type Theme = z.infer<typeof ThemeSchema>;
 
+/** The console's display languages. Error messages from the main process stay English (logged, searchable). */
+export const LanguageSchema = z.enum(['en', 'it']);
+export type Language = z.infer<typeof LanguageSchema>;
+
 export const SettingsSchema = z.strictObject({
   theme: ThemeSchema,
   syncIntervalSeconds: z.number().int().min(5).max(3600),
+  /** Absent until the operator picks one: the renderer then follows the system language. */
+  language: LanguageSchema.optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -6,7 +6,7 @@ import { AREAS } from './lib/pages';
 import { router } from './lib/router.svelte';
 import { appStatus } from './test/fixtures';
 import { setupApp } from './test/fixtures';
-import type { FakeBridge } from './test/fake-bridge';
+import { fail, type FakeBridge } from './test/fake-bridge';
 
 let bridge: FakeBridge;
 
@@ -33,13 +33,13 @@ describe('app frame', () => {
     }
   });
 
-  it('pages that are not built yet say so, without sample data', async () => {
+  it('every area is built: none shows the "not built yet" placeholder', async () => {
     render(App);
     for (const label of ['Audit']) {
       await fireEvent.click(within(sidebar()).getByRole('button', { name: label }));
       const main = screen.getByRole('main');
-      expect(within(main).getByText('not available yet')).toBeTruthy();
-      expect(main.textContent).toMatch(/not built yet/);
+      expect(main.textContent).not.toMatch(/not built yet/);
+      expect(within(main).queryByText('not available yet')).toBeNull();
     }
   });
 
@@ -195,6 +195,61 @@ describe('theme', () => {
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
     bridge.emit('settings:onChanged', { theme: 'light', syncIntervalSeconds: 30 });
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe('light'));
+  });
+});
+
+describe('language', () => {
+  it('switches to Italian from Settings without a reload, persists it, and back to English', async () => {
+    render(App);
+    await waitFor(() => expect(bridge.callsTo('settings:get')).toHaveLength(1));
+    expect(document.documentElement.lang).toBe('en');
+    await fireEvent.click(within(sidebar()).getByRole('button', { name: 'Settings' }));
+    const group = screen.getByRole('radiogroup', { name: 'Language' });
+    expect(within(group).getByRole('radio', { name: 'English' }).getAttribute('aria-checked')).toBe('true');
+    await fireEvent.click(within(group).getByRole('radio', { name: 'Italiano' }));
+
+    // The same mounted app re-renders: sidebar, page heading, status bar, <html lang>.
+    const nav = screen.getByRole('navigation', { name: 'Aree' });
+    expect(within(nav).getByRole('button', { name: 'Impostazioni' }).getAttribute('aria-current')).toBe('page');
+    expect(within(nav).getByRole('button', { name: 'Flotta' })).toBeTruthy();
+    expect(heading().textContent).toBe('Impostazioni');
+    expect(screen.getByRole('contentinfo', { name: 'Stato' }).textContent).toMatch(/task in esecuzione/);
+    expect(document.documentElement.lang).toBe('it');
+    await waitFor(() => expect(bridge.callsTo('settings:set')).toContainEqual({ language: 'it' }));
+
+    await fireEvent.click(within(screen.getByRole('radiogroup', { name: 'Lingua' })).getByRole('radio', { name: 'English' }));
+    expect(within(sidebar()).getByRole('button', { name: 'Fleet' })).toBeTruthy();
+    expect(heading().textContent).toBe('Settings');
+    expect(document.documentElement.lang).toBe('en');
+    await waitFor(() => expect(bridge.callsTo('settings:set')).toContainEqual({ language: 'en' }));
+  });
+
+  it('adopts the language saved in settings and changes pushed by settings:onChanged', async () => {
+    bridge.handle({ 'settings:get': () => ({ theme: 'system', syncIntervalSeconds: 30, language: 'it' }) });
+    render(App);
+    await waitFor(() => expect(screen.getByRole('navigation', { name: 'Aree' })).toBeTruthy());
+    expect(screen.getByRole('button', { name: /Comandi/ })).toBeTruthy();
+    bridge.emit('settings:onChanged', { theme: 'system', syncIntervalSeconds: 30, language: 'en' });
+    await waitFor(() => expect(sidebar()).toBeTruthy());
+  });
+
+  it('keeps the previous language and says so when saving fails', async () => {
+    bridge.handle({ 'settings:set': () => fail('internal', 'disk full') });
+    render(App);
+    await fireEvent.click(within(sidebar()).getByRole('button', { name: 'Settings' }));
+    await fireEvent.click(within(screen.getByRole('radiogroup', { name: 'Language' })).getByRole('radio', { name: 'Italiano' }));
+    await waitFor(() => expect(screen.getAllByRole('alert').some((a) => /Could not save the language: disk full/.test(a.textContent ?? ''))).toBe(true));
+    expect(document.documentElement.lang).toBe('en');
+  });
+
+  it('offers each language in the command palette', async () => {
+    render(App);
+    await fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
+    const input = within(await screen.findByRole('dialog')).getByRole('combobox');
+    await fireEvent.input(input, { target: { value: 'language: italiano' } });
+    await fireEvent.keyDown(input, { key: 'Enter' });
+    await waitFor(() => expect(document.documentElement.lang).toBe('it'));
+    expect(within(screen.getByRole('navigation', { name: 'Aree' })).getByRole('button', { name: 'Topologia' })).toBeTruthy();
   });
 });
 

@@ -7,6 +7,7 @@
 import type { AppInfo, AppStatus } from '../../../src-preload/contract';
 import { api } from './api';
 import { errorMessage } from './errors';
+import { i18n, t } from './i18n';
 import { theme } from './theme.svelte';
 
 export class AppState {
@@ -27,10 +28,10 @@ export class AppState {
   }
 
   get offlineReason(): string | null {
-    if (this.fatal) return 'Not connected to the Cairn main process';
-    if (!this.transportUp) return 'Lost the connection to the Cairn main process';
-    if (!this.networkUp) return 'This computer reports no network connection';
-    if (this.status && !this.status.online) return 'No cluster is reachable: showing cached data';
+    if (this.fatal) return t('offline.fatal');
+    if (!this.transportUp) return t('offline.transport');
+    if (!this.networkUp) return t('offline.network');
+    if (this.status && !this.status.online) return t('offline.noCluster');
     return null;
   }
 
@@ -70,6 +71,7 @@ export class AppState {
     offs.push(
       client.on('settings:onChanged', (s) => {
         theme.adopt(s.theme);
+        i18n.adopt(s.language);
         this.syncIntervalSeconds = s.syncIntervalSeconds;
       }),
     );
@@ -94,6 +96,7 @@ export class AppState {
       .call('settings:get', {})
       .then((s) => {
         theme.adopt(s.theme);
+        i18n.adopt(s.language);
         this.syncIntervalSeconds = s.syncIntervalSeconds;
       })
       .catch(() => undefined);

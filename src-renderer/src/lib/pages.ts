@@ -4,6 +4,7 @@
  */
 import type { AlertFilterState } from '../../../src-preload/contract';
 import type { IconName } from '../components/icons';
+import { t } from './i18n';
 
 export interface RouteParams {
   fleet: Record<string, never>;
@@ -40,16 +41,30 @@ export interface Area {
   summary: string;
 }
 
+/** An area whose label and summary follow the current language (read them in a template or `$derived`). */
+function area(id: AreaId, icon: IconName): Area {
+  return {
+    id,
+    icon,
+    get label() {
+      return t(`area.${id}`);
+    },
+    get summary() {
+      return t(`area.${id}.summary`);
+    },
+  };
+}
+
 export const AREAS: readonly Area[] = [
-  { id: 'fleet', label: 'Fleet', icon: 'fleet', summary: 'Sites, clusters, hosts and guests' },
-  { id: 'topology', label: 'Topology', icon: 'topology', summary: 'How sites, clusters and networks connect' },
-  { id: 'capacity', label: 'Capacity', icon: 'capacity', summary: 'Headroom and quotas per pool and tenant' },
-  { id: 'operations', label: 'Operations', icon: 'operations', summary: 'Tasks, migrations, backups' },
-  { id: 'attestation', label: 'Attestation', icon: 'attestation', summary: 'Remote attestation of confidential hosts and guests' },
-  { id: 'custody', label: 'Custody', icon: 'custody', summary: 'Bulk data transfer appliances and chain of custody' },
-  { id: 'sites-power', label: 'Sites & Power', icon: 'power', summary: 'Racks, power draw and cooling at each site' },
-  { id: 'audit', label: 'Audit', icon: 'audit', summary: 'Append-only audit trail and reports' },
-  { id: 'settings', label: 'Settings', icon: 'settings', summary: 'Connections, theme, sync, secret store' },
+  area('fleet', 'fleet'),
+  area('topology', 'topology'),
+  area('capacity', 'capacity'),
+  area('operations', 'operations'),
+  area('attestation', 'attestation'),
+  area('custody', 'custody'),
+  area('sites-power', 'power'),
+  area('audit', 'audit'),
+  area('settings', 'settings'),
 ];
 
 /** Which sidebar area a page belongs to. */
@@ -72,13 +87,13 @@ export function route<P extends PageId>(page: P, ...params: Record<string, never
 export function routeTitle(r: Route): string {
   switch (r.page) {
     case 'guests':
-      return 'Guests';
+      return t('page.guests');
     case 'site':
-      return `Site ${r.params.siteId.replace(/^site:/, '')}`;
+      return t('page.site', { name: r.params.siteId.replace(/^site:/, '') });
     case 'host':
-      return `Host ${r.params.node}`;
+      return t('page.host', { name: r.params.node });
     case 'alerts':
-      return 'Alerts';
+      return t('page.alerts');
     default:
       return AREAS.find((a) => a.id === r.page)?.label ?? r.page;
   }

@@ -7,6 +7,7 @@ import { MediaQuery } from 'svelte/reactivity';
 import type { Theme } from '../../../src-preload/contract';
 import { api } from './api';
 import { errorMessage } from './errors';
+import { t } from './i18n';
 import { toasts } from './toasts.svelte';
 
 export type ResolvedTheme = 'light' | 'dark';
@@ -37,7 +38,7 @@ export class ThemeController {
       await api().call('settings:set', { theme: mode });
     } catch (err) {
       this.mode = previous;
-      toasts.error(`Could not save the theme: ${errorMessage(err)}`);
+      toasts.error(t('settings.themeSaveFailed', { reason: errorMessage(err) }));
     }
   }
 

@@ -26,6 +26,7 @@ import { alertsState } from '../features/alerts/alerts.svelte';
 import { clusterNames, operationWatch, permissions } from '../features/operations/operations.svelte';
 import { appState } from '../lib/app-state.svelte';
 import { commands } from '../lib/commands.svelte';
+import { i18n } from '../lib/i18n';
 import { router } from '../lib/router.svelte';
 import { theme } from '../lib/theme.svelte';
 import { toasts } from '../lib/toasts.svelte';
@@ -330,6 +331,9 @@ export function defaultHandlers(opts: { guestTotal?: number } = {}): Handlers {
     'scmp:status': () => scmpNotConnected,
     'scmp:outbox': () => [],
     'tenancy:whoami': () => ({ ...whoami, actions: [...whoami.actions] }),
+    // An empty audit trail.
+    'audit:list': () => ({ total: 0, rows: [] }),
+    'audit:head': () => ({ origin: 'cairn.audit/0000000000000000', size: 0, rootHash: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', checkpoint: null }),
     // An empty journal; plans are echoed from the request, applies queue.
     'operations:list': () => [],
     'operations:plan': (req) => plannedOperation(req.request),
@@ -354,6 +358,7 @@ export const scmpNotConnected = {
 export function setupApp(overrides: Handlers = {}, opts: { guestTotal?: number } = {}): FakeBridge {
   router.reset();
   theme.reset();
+  i18n.reset();
   toasts.reset();
   appState.reset();
   alertsState.reset();

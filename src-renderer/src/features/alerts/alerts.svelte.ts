@@ -6,6 +6,7 @@
  * was raised, escalated or resolved — never for a re-evaluation that
  * changed nothing — and never for alerts that were already open at start.
  */
+import { t } from '../../lib/i18n';
 import type { AlertChanged, AlertCounts, AlertDto } from '../../../../src-preload/contract';
 import { api } from '../../lib/api';
 import { toasts } from '../../lib/toasts.svelte';
@@ -19,7 +20,8 @@ export function criticalNotice(newlyCritical: AlertDto[], total: number): string
   const more = total - 1;
   // Sync errors can carry whole certificate fingerprints: a notice names the problem, the list has the rest.
   const message = first.message.length > 140 ? `${first.message.slice(0, 139)}…` : first.message;
-  return `Critical alert: ${message} (${subjectLabel(first.subject)})${more > 0 ? ` — and ${more} more` : ''}`;
+  const subject = subjectLabel(first.subject);
+  return more > 0 ? t('alerts.noticeMore', { message, subject, more }) : t('alerts.notice', { message, subject });
 }
 
 export class AlertsState {

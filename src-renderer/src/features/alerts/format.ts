@@ -1,25 +1,16 @@
 /** How alerts read in the console: kind labels, subjects and their pages, values. */
+import { t } from '../../lib/i18n';
 import type { AlertDto, AlertSubject } from '../../../../src-preload/contract';
 import { route, type Route } from '../../lib/pages';
 
-const KIND_LABELS: Record<string, string> = {
-  'sync-failing': 'Sync failing',
-  stale: 'Stale cluster',
-  'host-offline': 'Host offline',
-  'host-cpu': 'Host CPU',
-  'host-memory': 'Host memory',
-  'host-disk': 'Host root disk',
-  storage: 'Storage',
-  'pool-cpu': 'Pool CPU',
-  'pool-memory': 'Pool memory',
-  'pool-storage': 'Pool storage',
-  forecast: 'Capacity forecast',
-};
+/** The kinds the engine raises today; their labels are in the catalogues (`alerts.kind.*`). */
+export const KNOWN_KINDS = ['sync-failing', 'stale', 'host-offline', 'host-cpu', 'host-memory', 'host-disk', 'storage', 'pool-cpu', 'pool-memory', 'pool-storage', 'forecast'] as const;
+type KnownKind = (typeof KNOWN_KINDS)[number];
 
-export const KNOWN_KINDS = Object.keys(KIND_LABELS);
+const isKnown = (kind: string): kind is KnownKind => (KNOWN_KINDS as readonly string[]).includes(kind);
 
 export function kindLabel(kind: string): string {
-  return KIND_LABELS[kind] ?? kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  return isKnown(kind) ? t(`alerts.kind.${kind}`) : kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
 export function subjectLabel(s: AlertSubject): string {
@@ -28,7 +19,7 @@ export function subjectLabel(s: AlertSubject): string {
     case 'host':
       return [s.node, s.clusterName, site].filter(Boolean).join(' · ');
     case 'storage':
-      return [s.storage, s.node ?? 'shared', s.clusterName].filter(Boolean).join(' · ');
+      return [s.storage, s.node ?? t('alerts.shared'), s.clusterName].filter(Boolean).join(' · ');
     case 'site':
       return site ?? '—';
     default:

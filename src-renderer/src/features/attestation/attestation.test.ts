@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AttestationDetail, AttestationList, AttestationPolicy, AttestationResult, AttestationRow, SshHostKey } from '../../../../src-preload/contract';
+import type { AttestationDetail, AttestationList, AttestationPolicy, AttestationResult, AttestationRow, SavedSshTarget, SshHostKey } from '../../../../src-preload/contract';
 import App from '../../App.svelte';
 import { route } from '../../lib/pages';
 import { router } from '../../lib/router.svelte';
@@ -94,6 +94,7 @@ beforeEach(() => {
     'ssh:probeHostKey': (req): SshHostKey => ({ host: req.host, port: req.port, keyType: 'ssh-ed25519', fingerprint: FP_NEW, pin: 'new', pinnedFingerprint: null }),
     'ssh:trustHostKey': (req) => ({ host: req.host, port: req.port, user: req.user, keyType: 'ssh-ed25519', fingerprint: req.fingerprint, confirmedAt: iso(0) }),
     'attestation:attestNow': (req) => result(7, { guest: req.guest }),
+    'attestation:target:get': () => null,
     'attestation:verifyFiles': () => result(8, { guest: null, host: null, source: 'files', verdict: 'reject', reasons: [{ code: 'signature', message: 'the report signature does not verify' }] }),
   });
   router.reset(route('attestation'));
@@ -227,7 +228,55 @@ describe('attestation page', () => {
     await fireEvent.click(trust);
     await within(dialog).findByText('accepted');
     expect(bridge.callsTo('ssh:trustHostKey')).toEqual([{ host: '10.0.0.5', port: 22, user: 'root', fingerprint: FP_NEW }]);
-    expect(bridge.callsTo('attestation:attestNow')).toEqual([{ guest: rows[0]!.guest, target: { host: '10.0.0.5', port: 22, user: 'root' }, keyName: 'ops' }]);
+    expect(bridge.callsTo('attestation:attestNow')).toEqual([{ guest: rows[0]!.guest, target: { host: '10.0.0.5', port: 22, user: 'root' }, keyName: 'ops', technology: 'sev-snp' }]);
+  });
+
+  it('attest now: the remembered target is pre-filled, TDX included, and the edited target is what runs', async () => {
+    const saved: SavedSshTarget = { guest: rows[0]!.guest, host: 'conf-1.example.net', port: 2222, user: 'attest', keyName: 'ops', technology: 'tdx', keyKnown: true, updatedAt: iso(3600) };
+    bridge.handle({
+      'attestation:target:get': () => saved,
+      'attestation:target:forget': () => ({ forgotten: true }),
+      'ssh:probeHostKey': (req) => ({ host: req.host, port: req.port, keyType: 'ssh-ed25519', fingerprint: FP_NEW, pin: 'match', pinnedFingerprint: FP_NEW }),
+      'attestation:attestNow': (req) =>
+        result(7, { guest: req.guest, product: 'TDX', tcb: null, verdict: 'accept-signature-and-chain', reasons: [{ code: 'collateral-missing', message: 'no collateral was supplied' }] }),
+    });
+    render(App);
+    const table = await loadedTable();
+    await fireEvent.click(within(table).getByRole('button', { name: 'Attest now conf-1' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Attest conf-1' });
+    await waitFor(() => expect((within(dialog).getByLabelText('SSH host') as HTMLInputElement).value).toBe('conf-1.example.net'));
+    expect(bridge.callsTo('attestation:target:get')).toEqual([{ clusterId: 'c1', vmid: 201 }]);
+    expect((within(dialog).getByLabelText('Port') as HTMLInputElement).value).toBe('2222');
+    expect((within(dialog).getByLabelText('User') as HTMLInputElement).value).toBe('attest');
+    expect((within(dialog).getByLabelText(/Intel TDX/) as HTMLInputElement).checked).toBe(true);
+    expect(within(dialog).getByTestId('remembered-target').textContent).toMatch(/remembered/);
+
+    // Edited before use: the edit is what runs (main remembers it after the collection).
+    await fireEvent.input(within(dialog).getByLabelText('User'), { target: { value: 'root' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: /Next: check host key/ }));
+    await within(dialog).findByText(/signature and chain/i);
+    expect(bridge.callsTo('attestation:attestNow')).toEqual([{ guest: rows[0]!.guest, target: { host: 'conf-1.example.net', port: 2222, user: 'root' }, keyName: 'ops', technology: 'tdx' }]);
+    expect(dialog.textContent).toMatch(/quote is genuine, but whether the platform is up to date is unknown/);
+  });
+
+  it('attest now: forgetting the remembered target clears the form', async () => {
+    bridge.handle({
+      'attestation:target:get': (): SavedSshTarget => ({ guest: rows[0]!.guest, host: '10.9.9.9', port: 22, user: 'attest', keyName: 'gone', technology: 'sev-snp', keyKnown: false, updatedAt: iso(60) }),
+      'attestation:target:forget': () => ({ forgotten: true }),
+    });
+    render(App);
+    const table = await loadedTable();
+    await fireEvent.click(within(table).getByRole('button', { name: 'Attest now conf-1' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Attest conf-1' });
+    const note = await within(dialog).findByTestId('remembered-target');
+    // The remembered key is gone from the keychain: the operator is told and a stored key is chosen instead.
+    expect(note.textContent).toMatch(/gone is no longer in the keychain/);
+    expect((within(dialog).getByLabelText(/SSH key/) as HTMLSelectElement).value).toBe('ops');
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Forget this target' }));
+    await waitFor(() => expect(within(dialog).queryByTestId('remembered-target')).toBeNull());
+    expect(bridge.callsTo('attestation:target:forget')).toEqual([{ clusterId: 'c1', vmid: 201 }]);
+    expect((within(dialog).getByLabelText('SSH host') as HTMLInputElement).value).toBe('');
+    expect((within(dialog).getByLabelText('User') as HTMLInputElement).value).toBe('root');
   });
 
   it('attest now: a changed host key shows both fingerprints, and a refusal from main is shown', async () => {
@@ -273,6 +322,36 @@ describe('attestation page', () => {
     expect(bridge.callsTo('ssh:addKey')).toEqual([{ name: 'ops2', privateKey: pk.value || expect.stringContaining('secret'), passphrase: 'pw-123456' }]);
     expect(pk.value).toBe('');
     expect(bridge.callsTo('attestation:attestNow')[0]).toMatchObject({ keyName: 'ops2' });
+  });
+
+  it('the evidence drawer shows a TDX quote: its decoded fields, TCB status and Intel chain', async () => {
+    const tdx = result(2, { product: 'TDX', tcb: null, measurement: M1 });
+    bridge.handle({
+      'attestation:detail': (): AttestationDetail => ({
+        guest: rows[1]!.guest,
+        result: tdx,
+        fields: [
+          { name: 'Product', value: 'Intel TDX' },
+          { name: 'MRTD', value: M1 },
+          { name: 'RTMR0', value: 'c3'.repeat(48) },
+          { name: 'REPORTDATA', value: 'cd'.repeat(64) },
+          { name: 'TCB status', value: 'UpToDate' },
+        ],
+        checks: { quote_signature: true, tcbinfo_signature: true },
+        chain: [{ role: 'PCK', subject: 'Intel SGX PCK Certificate', issuer: 'Intel SGX PCK Platform CA', notBefore: iso(1e7), notAfter: iso(-1e7), fingerprint256: 'CC:DD' }],
+        history: [tdx],
+      }),
+    });
+    render(App);
+    const table = await loadedTable();
+    await fireEvent.click(within(table).getByRole('button', { name: 'Evidence for conf-2' }));
+    const drawer = await screen.findByRole('complementary');
+    const fields = await within(drawer).findByRole('region', { name: 'Decoded TDX quote' });
+    expect(fields.textContent).toContain('MRTD');
+    expect(fields.textContent).toContain('c3'.repeat(48));
+    expect(within(drawer).getByRole('region', { name: 'Verdict' }).textContent).toMatch(/TCB status\s*UpToDate/);
+    expect(drawer.textContent).not.toMatch(/Reported TCB/);
+    expect(drawer.textContent).toContain('Intel SGX PCK Certificate');
   });
 
   it('verifies evidence files offline and shows the verdict', async () => {

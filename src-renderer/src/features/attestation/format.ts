@@ -1,13 +1,14 @@
 /** Words for attestation values (framework-free, tested with the page). */
 import type { AttestationResult, AttestationVerdictKind, MeasurementMatch, MinTcb, TcbValues } from '../../../../src-preload/contract';
+import { t } from '../../lib/i18n';
 /** The tones of components/Badge.svelte (re-stated: plain .ts cannot import types from a .svelte module under tsc -b). */
 type Tone = 'ok' | 'warn' | 'danger' | 'info' | 'neutral' | 'accent';
 
 export function verdictLabel(v: AttestationVerdictKind | null): string {
-  if (v === null) return 'never attested';
-  if (v === 'accept') return 'accepted';
-  if (v === 'reject') return 'rejected';
-  return 'signature and chain only';
+  if (v === null) return t('att.verdict.never');
+  if (v === 'accept') return t('att.verdict.accept');
+  if (v === 'reject') return t('att.verdict.reject');
+  return t('att.verdict.partial');
 }
 
 export function verdictTone(v: AttestationVerdictKind | null): Tone {
@@ -17,28 +18,28 @@ export function verdictTone(v: AttestationVerdictKind | null): Tone {
   return 'warn';
 }
 
-export function tcbText(t: TcbValues | null): string {
-  if (!t) return '—';
-  const parts = [`BL ${t.bootloader ?? '?'}`, `TEE ${t.tee ?? '?'}`, `SNP ${t.snp ?? '?'}`, `µcode ${t.microcode ?? '?'}`];
-  if (t.fmc !== null) parts.push(`FMC ${t.fmc}`);
+export function tcbText(tcb: TcbValues | null): string {
+  if (!tcb) return '—';
+  const parts = [`BL ${tcb.bootloader ?? '?'}`, `TEE ${tcb.tee ?? '?'}`, `SNP ${tcb.snp ?? '?'}`, `µcode ${tcb.microcode ?? '?'}`];
+  if (tcb.fmc !== null) parts.push(`FMC ${tcb.fmc}`);
   return parts.join(' · ');
 }
 
-export function minTcbText(t: MinTcb): string {
-  const parts = (['bootloader', 'tee', 'snp', 'microcode', 'fmc'] as const).filter((k) => t[k] !== undefined).map((k) => `${k} ≥ ${t[k]}`);
-  return parts.length ? parts.join(', ') : 'no minimum';
+export function minTcbText(min: MinTcb): string {
+  const parts = (['bootloader', 'tee', 'snp', 'microcode', 'fmc'] as const).filter((k) => min[k] !== undefined).map((k) => `${k} ≥ ${min[k]}`);
+  return parts.length ? parts.join(', ') : t('att.noMinimum');
 }
 
 export function matchLabel(m: MeasurementMatch): { text: string; tone: Tone } {
   switch (m) {
     case 'match':
-      return { text: 'allowed', tone: 'ok' };
+      return { text: t('att.match.match'), tone: 'ok' };
     case 'mismatch':
-      return { text: 'not allowed', tone: 'danger' };
+      return { text: t('att.match.mismatch'), tone: 'danger' };
     case 'any':
-      return { text: 'any (no allow-list)', tone: 'neutral' };
+      return { text: t('att.match.any'), tone: 'neutral' };
     default:
-      return { text: 'unknown', tone: 'neutral' };
+      return { text: t('att.match.unknown'), tone: 'neutral' };
   }
 }
 
@@ -53,10 +54,10 @@ export function reasonsText(r: AttestationResult): string {
 
 /** File → base64 (the payload of a data: URL), bounded before it is read. */
 export function fileToBase64(file: File, maxBytes: number): Promise<string> {
-  if (file.size > maxBytes) return Promise.reject(new Error(`${file.name} is ${file.size} bytes; at most ${maxBytes} are accepted`));
+  if (file.size > maxBytes) return Promise.reject(new Error(t('att.fileTooBig', { name: file.name, size: file.size, max: maxBytes })));
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
-    reader.onerror = () => reject(new Error(`Could not read ${file.name}`));
+    reader.onerror = () => reject(new Error(t('att.fileUnreadable', { name: file.name })));
     reader.onload = () => {
       const url = String(reader.result ?? '');
       resolve(url.slice(url.indexOf(',') + 1));

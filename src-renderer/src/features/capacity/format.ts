@@ -1,4 +1,5 @@
 /** Words and tones for capacity figures, shared by the page's views. */
+import { t } from '../../lib/i18n';
 import type { AttestationState, GuestOutcome, HeadroomSummary } from '../../../../src-preload/contract';
 
 /** Badge tones (as Badge.svelte's; a .ts file cannot import a type from a component under tsc -b). */
@@ -10,22 +11,30 @@ export function verdictTone(v: HeadroomSummary['verdict']): Tone {
   return v === 'ok' ? 'ok' : v === 'fails' ? 'danger' : 'neutral';
 }
 export function verdictLabel(v: HeadroomSummary['verdict']): string {
-  return v === 'ok' ? 'N+1 ok' : v === 'fails' ? 'N+1 fails' : 'N+1 unknown';
+  return t(`cap.verdict.${v}`);
 }
 
-export const OUTCOME: Record<GuestOutcome['outcome'], { label: string; tone: Tone }> = {
-  restarted: { label: 'restarted', tone: 'ok' },
-  'does-not-fit': { label: 'does not fit', tone: 'danger' },
-  down: { label: 'down (not HA)', tone: 'warn' },
-  recoverable: { label: 'recoverable', tone: 'info' },
-  unrecoverable: { label: 'unrecoverable', tone: 'danger' },
+/** A label in the current language (a getter: templates re-read it after a language switch) and its tone. */
+const word = (key: Parameters<typeof t>[0] & `cap.${'outcome' | 'att'}.${string}`, tone: Tone): { readonly label: string; tone: Tone } => ({
+  get label() {
+    return t(key as 'cap.att.pass');
+  },
+  tone,
+});
+
+export const OUTCOME: Record<GuestOutcome['outcome'], { readonly label: string; tone: Tone }> = {
+  restarted: word('cap.outcome.restarted', 'ok'),
+  'does-not-fit': word('cap.outcome.does-not-fit', 'danger'),
+  down: word('cap.outcome.down', 'warn'),
+  recoverable: word('cap.outcome.recoverable', 'info'),
+  unrecoverable: word('cap.outcome.unrecoverable', 'danger'),
 };
 
-export const ATTESTATION: Record<AttestationState, { label: string; tone: Tone }> = {
-  pass: { label: 'attested', tone: 'ok' },
-  stale: { label: 'attestation > 24 h', tone: 'warn' },
-  fail: { label: 'attestation failed', tone: 'danger' },
-  none: { label: 'not attested', tone: 'neutral' },
+export const ATTESTATION: Record<AttestationState, { readonly label: string; tone: Tone }> = {
+  pass: word('cap.att.pass', 'ok'),
+  stale: word('cap.att.stale', 'warn'),
+  fail: word('cap.att.fail', 'danger'),
+  none: word('cap.att.none', 'neutral'),
 };
 
 export const RULES_TONE = { live: 'ok', cached: 'warn', none: 'neutral' } as const satisfies Record<string, Tone>;

@@ -3,11 +3,16 @@
  * appliance's detail, and the operator identity used on the record form
  * (kept for the session, never persisted).
  */
-import { CUSTODY_STATE_LABELS, type CustodyApplianceDetail, type CustodyBoard, type CustodyState } from '../../../../src-preload/contract';
+import { CUSTODY_ROLES, type CustodyApplianceDetail, type CustodyBoard, type CustodyState } from '../../../../src-preload/contract';
 import { api } from '../../lib/api';
+import { t } from '../../lib/i18n';
 import { Resource } from '../../lib/resource.svelte';
 
-export const stateLabel = (s: CustodyState | null): string => (s === null ? '—' : CUSTODY_STATE_LABELS[s]);
+/** A state in the operator's language (reports and logs keep the contract's English labels). */
+export const stateLabel = (s: CustodyState | null): string => (s === null ? '—' : t(`custody.state.${s}`));
+
+/** A custody role (`field_engineer`) in the operator's language; an unknown one as written, underscores as spaces. */
+export const roleLabel = (r: string): string => ((CUSTODY_ROLES as readonly string[]).includes(r) ? t(`custody.role.${r as (typeof CUSTODY_ROLES)[number]}`) : r.replace(/_/g, ' '));
 
 export type Tone = 'ok' | 'warn' | 'danger' | 'info' | 'neutral' | 'accent';
 

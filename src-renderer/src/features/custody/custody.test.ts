@@ -6,7 +6,7 @@
  */
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CustodyApplianceDetail, CustodyBoard, CustodyEventView, CustodyVerifyResult } from '../../../../src-preload/contract';
+import type { CustodyApplianceDetail, CustodyBoard, CustodyEventView, CustodyMergeReport, CustodyVerifyResult } from '../../../../src-preload/contract';
 import App from '../../App.svelte';
 import { route } from '../../lib/pages';
 import { router } from '../../lib/router.svelte';
@@ -103,6 +103,9 @@ const verified: CustodyVerifyResult = {
   failures: ['signatures: event 1: the signature does not verify'],
 };
 
+// Whole-app renders of the custody page: generous under a loaded (shared, 2-core) test machine.
+vi.setConfig({ testTimeout: 20_000 });
+
 let bridge: FakeBridge;
 beforeEach(() => {
   bridge = setupApp({
@@ -165,7 +168,7 @@ describe('recording the next event', () => {
     await openAppliance();
     await fireEvent.change(screen.getByLabelText('Next state'), { target: { value: 'sealed' } });
     await fireEvent.input(screen.getByLabelText('Operator'), { target: { value: 'Lena Vogt' } });
-    await fireEvent.change(screen.getByLabelText('Role'), { target: { value: 'hub_technician' } });
+    await fireEvent.change(screen.getByLabelText('Acting as'), { target: { value: 'hub_technician' } });
     await fireEvent.input(screen.getByLabelText('Site'), { target: { value: 'Hub Frankfurt' } });
     await fireEvent.input(screen.getByLabelText('Latitude'), { target: { value: '50.11' } });
     await fireEvent.input(screen.getByLabelText('Longitude'), { target: { value: '8.68' } });
@@ -363,5 +366,105 @@ describe('creating a job and registering an appliance', () => {
     expect(await screen.findByRole('heading', { name: 'Appliance CBX-17' })).toBeTruthy();
     expect(bridge.callsTo('custody:registerAppliance')).toHaveLength(2);
     expect(bridge.contractViolations).toEqual([]);
+  });
+});
+
+describe('merging a field log', () => {
+  const report: CustodyMergeReport = {
+    id: 2,
+    origin: 'cairn.custody.field/aa11',
+    fieldSize: 3,
+    fieldRoot: 'f'.repeat(64),
+    mergedAt: '2025-03-03T10:00:00.000Z',
+    mergedBy: 'noc',
+    accepted: true,
+    reason: '1 appended, 1 merged before, 1 conflicting, 0 refused',
+    consistency: [{ oldSize: 2, oldRoot: 'a'.repeat(64), newSize: 3, newRoot: 'f'.repeat(64), proof: ['1'.repeat(64), '2'.repeat(64)], valid: true, detail: 'the 2-event field log seen before is a prefix of this one (2 proof hashes)' }],
+    events: [
+      { fieldLeafIndex: 0, applianceId: 'apl-1', to: 'sealed', at: '2025-03-02T10:00:00.000Z', operator: 'Lena (lena, field_engineer)', fieldSha256: 'c'.repeat(64), outcome: 'already_merged', reason: 'merged by an earlier import', centralSeq: null, centralLeafIndex: null, inclusionProof: [], included: false },
+      { fieldLeafIndex: 1, applianceId: 'apl-1', to: 'in_transit_to_customer', at: '2025-03-02T11:00:00.000Z', operator: 'Lena (lena, field_engineer)', fieldSha256: 'd'.repeat(64), outcome: 'conflict', reason: 'seal ids do not match', centralSeq: null, centralLeafIndex: null, inclusionProof: [], included: false },
+      { fieldLeafIndex: 2, applianceId: 'apl-2', to: 'damaged', at: '2025-03-02T12:00:00.000Z', operator: 'Lena (lena, field_engineer)', fieldSha256: 'e'.repeat(64), outcome: 'appended', reason: '', centralSeq: 4, centralLeafIndex: 9, inclusionProof: ['3'.repeat(64), '4'.repeat(64), '5'.repeat(64), '6'.repeat(64)], included: true },
+    ],
+    appended: 1,
+    alreadyMerged: 1,
+    conflicts: 1,
+    refused: 0,
+    central: { origin: 'cairn.custody/0123456789abcdef', size: 10, root: '9'.repeat(64), checkpoint: 'cp' },
+  };
+
+  it('sends the chosen file, shows the consistency proof hashes and every event outcome, and refreshes the board', async () => {
+    bridge.handle({ 'custody:mergeFieldLog': () => report });
+    render(App);
+    await screen.findByRole('heading', { name: 'Merge field log' });
+    const boardLoads = bridge.callsTo('custody:appliances').length;
+    await fireEvent.change(screen.getByLabelText('Field-log bundle'), { target: { files: [new File(['{"format":"cairn.custody/field-log"}'], 'field.json')] } });
+    const proofs = await screen.findByRole('list', { name: 'Consistency proofs' }, { timeout: 10_000 });
+    expect(bridge.callsTo('custody:mergeFieldLog')).toEqual([{ text: '{"format":"cairn.custody/field-log"}' }]);
+    expect(within(proofs).getByText('consistent')).toBeTruthy();
+    expect(within(proofs).getByText(/^2 \(a{16}…\) → 3 \(f{16}…\)$/)).toBeTruthy();
+    expect(within(within(proofs).getByRole('list', { name: 'Proof hashes' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['1'.repeat(64), '2'.repeat(64)]);
+    const rows = within(screen.getByRole('table', { name: 'Merged field events' })).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getAllByRole('cell').map((c) => c.textContent?.replace(/\s+/g, ' ').trim()))).toEqual([
+      ['0', 'apl-1', 'sealed', 'Lena (lena, field_engineer)', 'merged beforemerged by an earlier import', '—'],
+      ['1', 'apl-1', 'in transit to customer', 'Lena (lena, field_engineer)', 'conflictseal ids do not match', '—'],
+      ['2', 'apl-2', 'damaged', 'Lena (lena, field_engineer)', 'appended', '#4, leaf 9 · inclusion verified (4 hashes)'],
+    ]);
+    expect(screen.getByText('merged')).toBeTruthy();
+    await waitFor(() => expect(bridge.callsTo('custody:appliances').length).toBe(boardLoads + 1));
+  });
+
+  it('shows a refused merge and the failed proof', async () => {
+    bridge.handle({
+      'custody:mergeFieldLog': () => ({
+        ...report,
+        accepted: false,
+        reason: 'refused: not consistent: root mismatch; the field log rewrote history',
+        consistency: [{ ...report.consistency[0]!, valid: false, detail: 'not consistent: root mismatch; the field log rewrote history' }],
+        events: [],
+        appended: 0,
+      }),
+    });
+    render(App);
+    await fireEvent.change(await screen.findByLabelText('Field-log bundle'), { target: { files: [new File(['{}'], 'field.json')] } });
+    expect(await screen.findByText('refused', {}, { timeout: 10_000 })).toBeTruthy();
+    expect(screen.getByText('inconsistent')).toBeTruthy();
+    expect(screen.getAllByText(/rewrote history/).length).toBeGreaterThan(0);
+  });
+
+  it('downloads this installation’s field log', async () => {
+    const clicks: string[] = [];
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      clicks.push(this.download);
+    });
+    bridge.handle({ 'custody:exportFieldLog': () => ({ fileName: 'custody-field-log-aa11-3.json', text: '{}', events: 3 }) });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: "Export this installation's field log" }));
+    await waitFor(() => expect(clicks).toEqual(['custody-field-log-aa11-3.json']));
+  });
+});
+
+describe('recording offline into the field log', () => {
+  it('sends the step to custody:fieldRecord (no expectedSeq) and leaves the central timeline alone', async () => {
+    bridge.handle({ 'custody:fieldRecord': () => ({ origin: 'cairn.custody.field/aa11', leafIndex: 4, size: 5, seq: 0, eventSha256: 'c'.repeat(64) }) });
+    await openAppliance();
+    await fireEvent.change(screen.getByLabelText('Next state'), { target: { value: 'damaged' } });
+    await fireEvent.input(screen.getByLabelText('Operator'), { target: { value: 'Lena Vogt' } });
+    await fireEvent.input(screen.getByLabelText('Site'), { target: { value: 'Field, Porto' } });
+    await fireEvent.input(screen.getByLabelText('Why'), { target: { value: 'dropped at the dock' } });
+    await fireEvent.input(screen.getByLabelText('Damage'), { target: { value: 'Dent' } });
+    await fireEvent.click(screen.getByLabelText("Record offline, in this installation's field log"));
+    await fireEvent.click(screen.getByRole('button', { name: 'Sign and record Damaged offline' }));
+    await waitFor(() => expect(bridge.callsTo('custody:fieldRecord')).toHaveLength(1));
+    expect(bridge.callsTo('custody:fieldRecord')[0]).toEqual({
+      applianceId: 'apl-1',
+      to: 'damaged',
+      operator: { name: 'Lena Vogt', role: 'field_engineer' },
+      site: { name: 'Field, Porto' },
+      reason: 'dropped at the dock',
+      fields: { damageDescription: 'Dent' },
+      attachments: [],
+    });
+    expect(bridge.callsTo('custody:record')).toEqual([]);
+    expect(await screen.findByText(/in the field log \(leaf 4\)/, {}, { timeout: 10_000 })).toBeTruthy();
   });
 });

@@ -1,22 +1,25 @@
 /** RRD points → chart specs: CPU, memory and network for a host. */
+import { t } from '../../lib/i18n';
 import type { RrdPoint, RrdTimeframe } from '../../../../src-preload/contract';
 import type { ChartSpec } from '../../components/chart-spec';
 import { bytes, bytesPerSecond, percent } from '../../lib/format';
 
-export const TIMEFRAMES: { id: RrdTimeframe; label: string }[] = [
-  { id: 'hour', label: 'Hour' },
-  { id: 'day', label: 'Day' },
-  { id: 'week', label: 'Week' },
-  { id: 'month', label: 'Month' },
-  { id: 'year', label: 'Year' },
-];
+const timeframe = (id: RrdTimeframe) => ({
+  id,
+  /** In the current language (a getter, so templates re-read it). */
+  get label() {
+    return t(`timeframe.${id}`);
+  },
+});
+
+export const TIMEFRAMES: { id: RrdTimeframe; readonly label: string }[] = [timeframe('hour'), timeframe('day'), timeframe('week'), timeframe('month'), timeframe('year')];
 
 /** PVE reports epoch seconds; tolerate milliseconds. */
 const ms = (t: number) => (t < 1e12 ? t * 1000 : t);
 
 export function cpuSpec(points: RrdPoint[]): ChartSpec {
   return {
-    series: [{ name: 'CPU', color: 1, area: true, data: points.map((p) => [ms(p.time), p.cpu]) }],
+    series: [{ name: t('chart.cpu'), color: 1, area: true, data: points.map((p) => [ms(p.time), p.cpu]) }],
     format: (v) => percent(v),
     min: 0,
   };
@@ -25,8 +28,8 @@ export function cpuSpec(points: RrdPoint[]): ChartSpec {
 export function memSpec(points: RrdPoint[]): ChartSpec {
   return {
     series: [
-      { name: 'Used', color: 2, area: true, data: points.map((p) => [ms(p.time), p.mem]) },
-      { name: 'Total', color: 4, data: points.map((p) => [ms(p.time), p.maxmem]) },
+      { name: t('chart.used'), color: 2, area: true, data: points.map((p) => [ms(p.time), p.mem]) },
+      { name: t('chart.total'), color: 4, data: points.map((p) => [ms(p.time), p.maxmem]) },
     ],
     format: (v) => bytes(v),
     min: 0,
@@ -36,8 +39,8 @@ export function memSpec(points: RrdPoint[]): ChartSpec {
 export function netSpec(points: RrdPoint[]): ChartSpec {
   return {
     series: [
-      { name: 'In', color: 3, area: true, data: points.map((p) => [ms(p.time), p.netin]) },
-      { name: 'Out', color: 1, data: points.map((p) => [ms(p.time), p.netout]) },
+      { name: t('chart.in'), color: 3, area: true, data: points.map((p) => [ms(p.time), p.netin]) },
+      { name: t('chart.out'), color: 1, data: points.map((p) => [ms(p.time), p.netout]) },
     ],
     format: (v) => bytesPerSecond(v),
     min: 0,
@@ -48,8 +51,8 @@ export function netSpec(points: RrdPoint[]): ChartSpec {
 export function usageSpec(points: RrdPoint[]): ChartSpec {
   return {
     series: [
-      { name: 'CPU', color: 1, data: points.map((p) => [ms(p.time), p.cpu]) },
-      { name: 'Memory', color: 2, data: points.map((p) => [ms(p.time), p.mem !== null && p.maxmem ? p.mem / p.maxmem : null]) },
+      { name: t('chart.cpu'), color: 1, data: points.map((p) => [ms(p.time), p.cpu]) },
+      { name: t('chart.memory'), color: 2, data: points.map((p) => [ms(p.time), p.mem !== null && p.maxmem ? p.mem / p.maxmem : null]) },
     ],
     format: (v) => percent(v),
     min: 0,

@@ -7,26 +7,45 @@
  */
 import { OPERATION_STATES, type Action, type OperationAction, type OperationChanged, type OperationState, type WhoAmI } from '../../../../src-preload/contract';
 import { api } from '../../lib/api';
+import { t } from '../../lib/i18n';
 import { toasts } from '../../lib/toasts.svelte';
 
-export type GuestAction = Exclude<OperationAction, 'create' | 'restore' | 'rollback' | 'deleteSnapshot'>;
+export type GuestAction = Exclude<OperationAction, 'create' | 'createContainer' | 'restore' | 'rollback' | 'deleteSnapshot'>;
 
 /** Menu order; the permission mirrors src-main/tenancy/orchestration-port.ts. */
-export const GUEST_ACTIONS: readonly { action: GuestAction; label: string; permission: Action }[] = [
-  { action: 'start', label: 'Start', permission: 'guest.start' },
-  { action: 'shutdown', label: 'Shut down', permission: 'guest.stop' },
-  { action: 'stop', label: 'Stop (hard)', permission: 'guest.stop' },
-  { action: 'reboot', label: 'Reboot', permission: 'guest.reboot' },
-  { action: 'snapshot', label: 'Snapshot…', permission: 'snapshot.create' },
-  { action: 'migrate', label: 'Migrate…', permission: 'guest.migrate' },
-  { action: 'resize', label: 'Resize…', permission: 'guest.configure' },
-  { action: 'backup', label: 'Back up…', permission: 'backup.run' },
-  { action: 'ha', label: 'High availability…', permission: 'ha.manage' },
-  { action: 'tags', label: 'Tags…', permission: 'guest.configure' },
-  { action: 'delete', label: 'Delete…', permission: 'guest.delete' },
+const GUEST_ACTION_LIST: readonly { action: GuestAction; permission: Action; dialog?: true }[] = [
+  { action: 'start', permission: 'guest.start' },
+  { action: 'shutdown', permission: 'guest.stop' },
+  { action: 'stop', permission: 'guest.stop' },
+  { action: 'reboot', permission: 'guest.reboot' },
+  { action: 'snapshot', permission: 'snapshot.create', dialog: true },
+  { action: 'migrate', permission: 'guest.migrate', dialog: true },
+  { action: 'resize', permission: 'guest.configure', dialog: true },
+  { action: 'backup', permission: 'backup.run', dialog: true },
+  { action: 'ha', permission: 'ha.manage', dialog: true },
+  { action: 'tags', permission: 'guest.configure', dialog: true },
+  { action: 'delete', permission: 'guest.delete', dialog: true },
 ];
 
-export const ACTION_LABEL: Record<string, string> = Object.fromEntries(GUEST_ACTIONS.map((a) => [a.action, a.label.replace(/…$/, '')]));
+/** Every action main plans; each has a label in the catalogues. */
+const ACTIONS: readonly OperationAction[] = ['start', 'shutdown', 'stop', 'reboot', 'snapshot', 'migrate', 'resize', 'backup', 'ha', 'tags', 'delete', 'create', 'createContainer', 'restore', 'rollback', 'deleteSnapshot'];
+
+/** An operation's action in the operator's language ("Migrate"); an action this view does not know, as main named it. */
+export function actionLabel(action: string): string {
+  return (ACTIONS as readonly string[]).includes(action) ? t(`op.action.${action as OperationAction}`) : action;
+}
+
+/** The menu's items: the label (with an ellipsis where a dialog asks for more) follows the language, read when shown. */
+export const GUEST_ACTIONS: readonly { action: GuestAction; readonly label: string; permission: Action }[] = GUEST_ACTION_LIST.map((a) => ({
+  action: a.action,
+  permission: a.permission,
+  get label() {
+    return `${actionLabel(a.action)}${a.dialog ? '…' : ''}`;
+  },
+}));
+
+/** An operation state in the operator's language. */
+export const stateLabel = (s: OperationState): string => t(`op.state.${s}`);
 
 /** The bulk actions of the guest list (the issue's start/shutdown/migrate/snapshot). */
 export const BULK_ACTIONS = GUEST_ACTIONS.filter((a) => ['start', 'shutdown', 'migrate', 'snapshot'].includes(a.action));
@@ -65,9 +84,9 @@ export class Permissions {
 
   /** null when allowed; otherwise the sentence shown on the disabled item. */
   reason(permission: Action): string | null {
-    if (!this.me) return this.error ? 'Your permissions could not be read' : 'Checking your permissions…';
+    if (!this.me) return this.error ? t('op.permsUnreadable') : t('op.permsChecking');
     if (this.me.actions.includes(permission)) return null;
-    return `${this.me.name} (${this.me.roles.join(', ') || 'no role'}) may not ${permission.replace('.', ' ')}`;
+    return t('op.mayNot', { name: this.me.name, roles: this.me.roles.join(', ') || t('op.noRole'), permission: permission.replace('.', ' ') });
   }
 
   reset(): void {
@@ -143,7 +162,7 @@ export class OperationWatch {
     if (open > 0) return;
     this.#batches.delete(batchId);
     const text = OPERATION_STATES.filter((s) => b.byState[s])
-      .map((s) => `${b.byState[s]} ${s}`)
+      .map((s) => t('op.stateCount', { count: b.byState[s] ?? 0, state: stateLabel(s) }))
       .join(', ');
     if ((b.byState.failed ?? 0) > 0) toasts.error(`${w.label}: ${text}`);
     else toasts.success(`${w.label}: ${text}`);
@@ -159,9 +178,9 @@ export class OperationWatch {
     const label = this.#labels.get(c.id);
     if (label === undefined || !TERMINAL.includes(c.state)) return;
     this.#labels.delete(c.id);
-    if (c.state === 'succeeded') toasts.success(`${label}: succeeded`);
-    else if (c.state === 'cancelled') toasts.info(`${label}: cancelled`);
-    else toasts.error(`${label}: ${c.state}${c.reason ? ` — ${c.reason}` : ''}`);
+    if (c.state === 'succeeded') toasts.success(t('op.ended', { label, state: stateLabel(c.state) }));
+    else if (c.state === 'cancelled') toasts.info(t('op.ended', { label, state: stateLabel(c.state) }));
+    else toasts.error(c.reason ? t('op.endedWhy', { label, state: stateLabel(c.state), reason: c.reason }) : t('op.ended', { label, state: stateLabel(c.state) }));
   }
 
   reset(): void {
@@ -174,3 +193,18 @@ export class OperationWatch {
 }
 
 export const operationWatch = new OperationWatch();
+
+/**
+ * A toast for each PVE task that failed and that Cairn did not start (the
+ * PVE web UI, HA, a scheduled backup…): main sends each UPID once; the
+ * alert list keeps it for a day.
+ */
+export const failedTaskToasts = {
+  start(): () => void {
+    return api().on('pve:onTaskFailed', (task) => {
+      toasts.error(
+        t('op.pveTaskFailed', { task: `${task.type}${task.id ? ` ${task.id}` : ''}`, node: task.node, cluster: task.clusterName, user: task.user, status: task.status ?? t('op.unknownError') }),
+      );
+    });
+  },
+};

@@ -4,7 +4,7 @@ import App from '../../App.svelte';
 import { route } from '../../lib/pages';
 import { router } from '../../lib/router.svelte';
 import { FakeFailure, type FakeBridge } from '../../test/fake-bridge';
-import type { BatchDto, OperationSummary } from '../../../../src-preload/contract';
+import type { BatchDto, FleetTask, OperationSummary } from '../../../../src-preload/contract';
 import { plannedOperation, setupApp, summaryOf, whoami } from '../../test/fixtures';
 
 let bridge: FakeBridge;
@@ -97,6 +97,39 @@ describe('guest actions and plan review', () => {
     expect(del.getAttribute('title')).toBe('alice (field_engineer) may not guest delete');
     expect((within(menu).getByRole('menuitem', { name: 'Start' }) as HTMLButtonElement).disabled).toBe(false);
   });
+
+  it('migrate: shows the advisor’s proposal and each rejected host’s reasons, and re-plans for an allowed host the operator picks', async () => {
+    const placed = (targetNode: string | undefined) => {
+      const op = plannedOperation({ action: 'migrate', clusterId: 'c1', vmid: 102 }, targetNode ? 'op-2' : 'op-1');
+      op.plan.placement = {
+        proposed: 'pve3',
+        chosen: targetNode ?? 'pve3',
+        overridden: targetNode !== undefined && targetNode !== 'pve3',
+        candidates: [
+          { node: 'pve3', accepted: true, rank: 1, reasons: [] },
+          { node: 'pve4', accepted: true, rank: 2, reasons: [] },
+          { node: 'pve1', accepted: false, rank: null, reasons: ['db-primary runs here'] },
+          { node: 'pve2', accepted: false, rank: null, reasons: ['memory: needs 16.0 GiB, 3.0 GiB free under the 90 % ceiling'] },
+        ],
+        notes: ['A move within the pool leaves the tenant’s usage unchanged.'],
+      };
+      return op;
+    };
+    bridge.handle({ 'operations:plan': (req) => placed(req.request.action === 'migrate' ? req.request.targetNode : undefined) });
+    const menu = await openHost();
+    await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Migrate…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Migrate db-primary' });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Review plan' }));
+    const table = await within(dialog).findByRole('table', { name: 'Placement candidates' });
+    expect(within(dialog).getByText(/Advisor proposes/).textContent).toContain('pve3');
+    expect(within(table).getByText(/memory: needs 16.0 GiB/)).toBeTruthy();
+    expect(within(table).queryByRole('button', { name: 'Use pve2' })).toBeNull();
+    await fireEvent.click(within(table).getByRole('button', { name: 'Use pve4' }));
+    await waitFor(() => expect(bridge.callsTo('operations:plan')).toHaveLength(2));
+    expect(bridge.callsTo('operations:plan')[1]).toEqual({ request: { action: 'migrate', clusterId: 'c1', vmid: 102, targetNode: 'pve4' } });
+    expect(bridge.callsTo('operations:cancel')).toEqual([{ id: 'op-1' }]);
+    expect(await within(dialog).findByText('override')).toBeTruthy();
+  });
 });
 
 describe('task centre', () => {
@@ -140,6 +173,26 @@ describe('task centre', () => {
     await fireEvent.input(screen.getByRole('searchbox'), { target: { value: 'offline' } });
     expect(screen.queryByText('db-primary (102)')).toBeNull();
     expect(screen.getByText('guest-301 (301)')).toBeTruthy();
+  });
+
+  it('speaks Italian: states, actions, progress and the drawer, with main\'s reason left as written', async () => {
+    bridge.handle({ 'settings:get': () => ({ theme: 'system', syncIntervalSeconds: 30, language: 'it' }) });
+    const row = await openPage();
+    expect(screen.getByRole('heading', { level: 1, name: 'Operazioni' })).toBeTruthy();
+    expect(within(row).getByText('in esecuzione')).toBeTruthy();
+    expect(within(row).getByRole('progressbar').getAttribute('aria-valuetext')).toBe('0 su 1');
+    expect(within(row).getByRole('button', { name: 'Annulla Avvia db-primary (102)' })).toBeTruthy();
+    expect((screen.getByRole('combobox', { name: 'Stato' }) as HTMLSelectElement).options[0]!.textContent).toBe('Tutti gli stati');
+    expect(screen.getByRole('tab', { name: 'Task PVE' })).toBeTruthy();
+
+    const frow = screen.getByText('guest-301 (301)').closest('tr')!;
+    expect(within(frow).getByText('non riuscita')).toBeTruthy();
+    await fireEvent.click(within(frow).getByRole('button', { name: 'Dettagli di Migra guest-301 (301)' }));
+    const drawer = await screen.findByRole('complementary', { name: /^Migra / });
+    expect(within(drawer).getByText('Motivo:')).toBeTruthy();
+    expect(within(drawer).getByText(/target node offline/)).toBeTruthy();
+    expect(within(drawer).getByRole('heading', { name: 'Piano' })).toBeTruthy();
+    expect(within(drawer).getAllByRole('heading', { name: 'Passi' })).toHaveLength(2);
   });
 
   it('updates rows live, opens the detail with steps, UPID and reason, and cancels', async () => {
@@ -187,6 +240,42 @@ describe('task centre', () => {
     });
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel Start db-primary (102)' }));
     expect(await screen.findByText('Cannot cancel Start db-primary (102): Operation is already succeeded')).toBeTruthy();
+  });
+  it('PVE tasks tab: every cluster’s tasks with origin, filters sent to main, a silent cluster named, a log on demand, and opening Cairn’s operation', async () => {
+    const task = (over: Partial<FleetTask>): FleetTask => ({
+      upid: 'UPID:pve2:00000001:00000001:65000001:vzdump::backup@pbs:', node: 'pve2', type: 'vzdump', id: '', user: 'backup@pbs',
+      startedAt: '2025-01-01T02:00:00.000Z', endedAt: '2025-01-01T02:10:00.000Z', status: 'job errors', clusterId: 'c1', clusterName: 'rome-1', origin: 'other', operationId: null, ...over,
+    });
+    const cairn = task({ upid: 'UPID:pve1:0000ABCD:00000001:65000000:qmstart:102:alice@pve:', node: 'pve1', type: 'qmstart', id: '102', user: 'cairn@pve!console', status: 'OK', origin: 'cairn', operationId: 'op-r', startedAt: '2025-01-01T03:00:00.000Z' });
+    bridge.handle({ 'pve:fleetTasks': () => ({ tasks: [cairn, task({})], errors: [{ clusterId: 'c2', clusterName: 'milan-1', message: 'node unreachable (595)' }] }) });
+    await openPage();
+    await fireEvent.click(screen.getByRole('tab', { name: 'PVE tasks' }));
+    const table = await screen.findByRole('table', { name: 'PVE tasks' });
+    expect(within(table).getAllByRole('row')).toHaveLength(3);
+    expect(within(table).getByText('job errors')).toBeTruthy();
+    expect(screen.getByRole('list', { name: 'Clusters not answering' }).textContent).toContain('milan-1: node unreachable (595)');
+    expect(bridge.callsTo('pve:fleetTasks')).toEqual([{ status: 'all', origin: 'any', limit: 500 }]);
+
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Task status' }), { target: { value: 'failed' } });
+    await fireEvent.input(screen.getByRole('textbox', { name: 'Task type' }), { target: { value: 'vzdump' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() => expect(bridge.callsTo('pve:fleetTasks').at(-1)).toEqual({ status: 'failed', origin: 'any', type: 'vzdump', limit: 500 }));
+
+    await fireEvent.click(within(table).getByRole('button', { name: 'Log of vzdump on pve2' }));
+    await waitFor(() => expect(bridge.callsTo('pve:taskLog')).toContainEqual({ clusterId: 'c1', upid: task({}).upid, start: 0 }));
+
+    await fireEvent.click(within(screen.getByRole('table', { name: 'PVE tasks' })).getByRole('button', { name: 'Cairn' }));
+    expect(await screen.findByRole('tab', { name: 'Cairn operations', selected: true })).toBeTruthy();
+    await waitFor(() => expect(bridge.callsTo('operations:get')).toContainEqual({ id: 'op-r' }));
+  });
+
+  it('a failed PVE task Cairn did not start is a toast', async () => {
+    await openPage();
+    bridge.emit('pve:onTaskFailed', {
+      upid: 'UPID:pve2:00000001:00000001:65000001:vzdump::backup@pbs:', node: 'pve2', type: 'vzdump', id: '', user: 'backup@pbs',
+      startedAt: null, endedAt: null, status: 'job errors', clusterId: 'c1', clusterName: 'rome-1', origin: 'other', operationId: null,
+    });
+    expect(await screen.findByText('PVE task vzdump on pve2 (rome-1) by backup@pbs failed: job errors')).toBeTruthy();
   });
 });
 

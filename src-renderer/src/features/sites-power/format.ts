@@ -1,9 +1,10 @@
 /** Numbers for the power page: fixed decimals, units, and a shortfall's "missing" amounts. */
+import { i18n, t } from '../../lib/i18n';
 import type { MissingDto, SiteSummary } from '../../../../src-preload/contract';
 
 export function num(n: number | null | undefined, digits = 0): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  return n.toLocaleString(i18n.locale, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
 const MISSING_UNITS: [keyof MissingDto, string][] = [
@@ -26,12 +27,15 @@ export function verdictTone(v: SiteSummary['verdict']): 'ok' | 'warn' | 'danger'
 }
 
 export function verdictLabel(s: Pick<SiteSummary, 'verdict' | 'errors' | 'warnings'>): string {
-  if (s.verdict === 'ok') return 'OK';
-  if (s.verdict === 'invalid') return 'Invalid';
+  if (s.verdict === 'ok') return t('sp.verdict.ok');
+  if (s.verdict === 'invalid') return t('sp.verdict.invalid');
   const parts = [];
-  if (s.errors) parts.push(`${s.errors} error${s.errors === 1 ? '' : 's'}`);
-  if (s.warnings) parts.push(`${s.warnings} warning${s.warnings === 1 ? '' : 's'}`);
+  if (s.errors) parts.push(t('sp.errors', { count: s.errors }));
+  if (s.warnings) parts.push(t('sp.warnings', { count: s.warnings }));
   return parts.join(', ');
 }
 
-export const SCENARIO_TEXT: Record<string, string> = { normal: 'normal', 'side-A-lost': 'side A lost', 'side-B-lost': 'side B lost' };
+const SCENARIO_KEYS = { normal: 'sp.scenario.normal', 'side-A-lost': 'sp.scenario.sideA', 'side-B-lost': 'sp.scenario.sideB' } as const;
+
+/** A failover scenario in the operator's language; one this view does not know, as the engine named it. */
+export const scenarioText = (s: string): string => (Object.hasOwn(SCENARIO_KEYS, s) ? t(SCENARIO_KEYS[s as keyof typeof SCENARIO_KEYS]) : s);

@@ -8,6 +8,7 @@
  */
 import { SURVEY_CHUNK_BASE64, type SurveyDownload } from '../../../../src-preload/contract';
 import { api } from '../../lib/api';
+import { t } from '../../lib/i18n';
 
 const CHUNK_BYTES = (SURVEY_CHUNK_BASE64 / 4) * 3;
 
@@ -61,7 +62,7 @@ export async function fetchDownload(d: SurveyDownload): Promise<Uint8Array<Array
     out.set(part, at);
     at += part.length;
   }
-  if (at !== d.bytes || (await sha256Hex(out)) !== d.sha256) throw new Error(`The download of ${d.fileName} arrived damaged; try again`);
+  if (at !== d.bytes || (await sha256Hex(out)) !== d.sha256) throw new Error(t('survey.damaged', { name: d.fileName }));
   return out;
 }
 

@@ -1,4 +1,6 @@
 /** Quota figures as operators type them: memory and storage in GiB or TiB, counts as whole numbers, blank for "no limit". */
+import { t } from '../../lib/i18n';
+
 export const BYTE_UNITS = { GiB: 1024 ** 3, TiB: 1024 ** 4 } as const;
 export type ByteUnit = keyof typeof BYTE_UNITS;
 
@@ -6,21 +8,21 @@ export type Parsed = { ok: true; value: number | null } | { ok: false; message: 
 
 /** A whole count (vCPU, guests); blank = no limit. */
 export function parseCount(text: string, label: string): Parsed {
-  const t = text.trim();
-  if (t === '') return { ok: true, value: null };
-  if (!/^\d+$/.test(t)) return { ok: false, message: `${label}: a whole number, or blank for no limit` };
-  const n = Number(t);
-  if (!Number.isSafeInteger(n)) return { ok: false, message: `${label}: too large` };
+  const s = text.trim();
+  if (s === '') return { ok: true, value: null };
+  if (!/^\d+$/.test(s)) return { ok: false, message: t('units.wholeNumber', { label }) };
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) return { ok: false, message: t('units.tooLarge', { label }) };
   return { ok: true, value: n };
 }
 
 /** An amount of bytes in a unit; decimals allowed ("1.5" TiB), rounded to whole bytes; blank = no limit. */
 export function parseBytes(text: string, unit: ByteUnit, label: string): Parsed {
-  const t = text.trim().replace(',', '.');
-  if (t === '') return { ok: true, value: null };
-  if (!/^\d+(\.\d+)?$/.test(t)) return { ok: false, message: `${label}: a number of ${unit} (e.g. 1.5), or blank for no limit` };
-  const n = Math.round(Number(t) * BYTE_UNITS[unit]);
-  if (!Number.isSafeInteger(n)) return { ok: false, message: `${label}: too large` };
+  const s = text.trim().replace(',', '.');
+  if (s === '') return { ok: true, value: null };
+  if (!/^\d+(\.\d+)?$/.test(s)) return { ok: false, message: t('units.number', { label, unit }) };
+  const n = Math.round(Number(s) * BYTE_UNITS[unit]);
+  if (!Number.isSafeInteger(n)) return { ok: false, message: t('units.tooLarge', { label }) };
   return { ok: true, value: n };
 }
 
