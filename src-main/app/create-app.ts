@@ -57,6 +57,10 @@ import { centralSnapshot } from './scmp-tenancy';
 import { WorkerInventorySync, type SyncEngine } from './sync-worker-host';
 import { scrubbedGateway, scrubbedSource } from './scrub-errors';
 
+/** Fleet-wide PVE task polls (failed foreign tasks): at most this often, and not before this long after start. */
+const TASK_POLL_EVERY_MS = 5 * 60_000;
+const TASK_POLL_DELAY_MS = 60_000;
+
 export interface AppConfig {
   dataDir: string;
   version: string;
@@ -384,14 +388,20 @@ export async function createApp(config: AppConfig): Promise<App> {
     events.emit('app:onStatus', status());
     // Conditions may have changed with any outcome (a failure counts too); evaluations coalesce.
     alerts.schedule();
-    // New failures of foreign PVE tasks: noticed once per UPID, then the alerts look again.
-    if (pveSource && outcomes.some((o) => o.ok)) {
+    // New failures of foreign PVE tasks: noticed once per UPID, then the alerts look again. One
+    // /cluster/tasks per cluster is as many requests as the sync makes, so it runs on its own slower
+    // cadence (not after every sync), and not in the first minute, while the first full sync settles.
+    const nowMs = Date.now();
+    if (pveSource && outcomes.some((o) => o.ok) && nowMs - startedAt >= TASK_POLL_DELAY_MS && nowMs - lastTaskPoll >= TASK_POLL_EVERY_MS) {
+      lastTaskPoll = nowMs;
       void fleetTasks.poll().then(
         () => alerts.schedule(),
         (err: unknown) => log.warn('fleet task poll failed', { error: err instanceof Error ? err.message : String(err) }),
       );
     }
   };
+  let lastTaskPoll = 0;
+  const startedAt = Date.now();
   // The real fleet syncs in a worker thread (its own heap limit; the main thread stays free for the
   // console); tests that inject a ClusterSource sync in-process.
   const workerSync =
