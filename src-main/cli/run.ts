@@ -2,7 +2,8 @@
  * The CLI's commands, as a function of (argv, io) so tests run it in
  * process. Each command builds what it needs through the composition root.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createApp, type App } from '../app/create-app';
 import { defaultDataDir } from '../app/paths';
 import { VERSION } from '../app/version';
@@ -158,12 +159,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         withAudit: (flags, fn) => withApp(flags, (app) => audited(app, 'audit.export', null, { format: String(flags.format) }, () => fn(app.audit))),
       });
     }
-    if (cmd === 'custody') return await runCustodyCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
-    if (cmd === 'alerts') return await runAlertsCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
+    if (cmd === 'custody') return await recordedCli(cmd, rest, io, () => runCustodyCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') }));
+    if (cmd === 'alerts') return await recordedCli(cmd, rest, io, () => runAlertsCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() }));
     if (cmd === 'capacity') return await runCapacityCli(rest, { stdout: io.stdout, stderr: io.stderr, withService: (flags, fn) => withCapacity(flags, fn) });
-    if (cmd === 'survey') return await runSurveyCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
+    if (cmd === 'survey') return await recordedCli(cmd, rest, io, () => runSurveyCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() }));
     if (cmd === 'ops') return await runOpsCli(rest, { stdout: io.stdout, stderr: io.stderr, dataDir: defaultDataDir() });
-    if (cmd === 'scmp') return await runScmpCli(rest, { stdout: io.stdout, stderr: io.stderr, withScmp: (flags, fn) => withApp(flags, (app) => fn(app.scmp)) });
+    if (cmd === 'scmp') return await recordedCli(cmd, rest, io, () => runScmpCli(rest, { stdout: io.stdout, stderr: io.stderr, withScmp: (flags, fn) => withApp(flags, (app) => fn(app.scmp)) }));
     if (cmd === 'updates') return await runUpdatesCli(rest, { stdout: io.stdout, stderr: io.stderr, version: VERSION, keys: RELEASE_KEYS });
     if (cmd === 'ledger') return await runLedgerCli(rest, { stdout: io.stdout, stderr: io.stderr, readFile: (p) => readFile(p, 'utf8') });
     io.stderr(`cairn: unknown command "${cmd}"\n\n${HELP}`);
@@ -179,6 +180,44 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
+}
+
+/**
+ * CLI commands that change a data directory without going through the app's handlers (which
+ * the audit recorder wraps): each is recorded after it ran, with its outcome. Read-only
+ * commands, usage errors (exit 2) and data directories without a database record nothing.
+ */
+const CLI_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  alerts: ['ack'],
+  survey: ['import', 'export', 'report'],
+  custody: ['report', 'export-field-log', 'merge-field-log'],
+  scmp: ['pull'],
+};
+
+function flagValue(args: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === `--${name}`) return args[i + 1];
+    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+async function recordedCli(cmd: string, rest: string[], io: CliIo, run: () => Promise<number>): Promise<number> {
+  const code = await run();
+  const sub = rest[0];
+  if (!sub || !CLI_ACTIONS[cmd]?.includes(sub) || code === 2) return code;
+  const dataDir = resolve(flagValue(rest, 'data-dir') ?? defaultDataDir());
+  if (!existsSync(join(dataDir, 'cairn.db'))) return code;
+  // What it acted on: an id, else the file it read (a positional argument after the subcommand).
+  const positional = rest.slice(1).find((a, i, all) => !a.startsWith('--') && !(all[i - 1] ?? '').startsWith('--'));
+  const target = flagValue(rest, 'id') ?? flagValue(rest, 'appliance') ?? flagValue(rest, 'job') ?? positional ?? null;
+  try {
+    await withApp({ 'data-dir': dataDir }, async (app) => auditCli(app, `${cmd}.${sub}`, target, code === 0 ? 'ok' : 'failed', { command: `cairn ${cmd} ${sub}`, exitCode: String(code) }));
+  } catch (err) {
+    io.stderr(`cairn: the audit entry for "${cmd} ${sub}" could not be written: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  return code;
 }
 
 /** The audit entry of a state-changing CLI command: the OS user's identity and roles, source CLI. */
