@@ -64,13 +64,34 @@ export class Ed25519VerifyPool {
   private readonly pending: Promise<void>[] = [];
   private readonly results: boolean[] = [];
   private readonly keyText = new WeakMap<Uint8Array, string>();
+  /** Chunks sent and not yet answered, by the index of their first check. */
+  private readonly waiting = new Map<number, { worker: Worker; resolve: () => void; reject: (err: Error) => void }>();
 
   constructor(
     threads: number = defaultVerifyThreads(),
     private readonly chunkSize = 1024,
   ) {
-    this.workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(WORKER_SOURCE, { eval: true }));
-    for (const w of this.workers) w.unref();
+    this.workers = Array.from({ length: Math.max(1, threads) }, () => {
+      const w = new Worker(WORKER_SOURCE, { eval: true });
+      // One listener per thread, answering chunks by id: a listener per chunk made every reply walk all the earlier ones.
+      w.on('message', (m: { id: number; out: Uint8Array }) => {
+        const waiting = this.waiting.get(m.id);
+        if (!waiting) return;
+        this.waiting.delete(m.id);
+        m.out.forEach((v, i) => (this.results[m.id + i] = v === 1));
+        if (![...this.waiting.values()].some((x) => x.worker === w)) w.unref();
+        waiting.resolve();
+      });
+      w.on('error', (err) => {
+        for (const [id, waiting] of this.waiting) {
+          if (waiting.worker !== w) continue;
+          this.waiting.delete(id);
+          waiting.reject(err);
+        }
+      });
+      w.unref();
+      return w;
+    });
   }
 
   add(check: Ed25519Check): number {
@@ -111,15 +132,9 @@ export class Ed25519VerifyPool {
     const id = first;
     this.pending.push(
       new Promise<void>((resolve, reject) => {
-        const onMessage = (m: { id: number; out: Uint8Array }) => {
-          if (m.id !== id) return;
-          worker.off('message', onMessage);
-          worker.off('error', reject);
-          m.out.forEach((v, i) => (this.results[first + i] = v === 1));
-          resolve();
-        };
-        worker.on('message', onMessage);
-        worker.once('error', reject);
+        this.waiting.set(id, { worker, resolve, reject });
+        // Held while it has work, so the process waits for the answer; idle threads never keep it alive.
+        worker.ref();
         worker.postMessage({ id, count: items.length, keys, offsets, data: data.buffer }, [data.buffer, offsets.buffer]);
       }),
     );
