@@ -25,7 +25,7 @@ import { verifyBundle, verifyBundleParallel, type Bundle } from '../src-main/cus
 import { canonicalJson, leafBytesOf } from '../src-main/custody/event';
 import { sampleFields } from '../src-main/custody/samples';
 import { CustodyService } from '../src-main/custody/service';
-import { fromBase64, leafHash, verifyInclusion } from '../src-main/ledger';
+import { fromBase64, InclusionBatch, leafHash, verifyInclusion } from '../src-main/ledger';
 import { MemorySecretStore } from '../src-main/secrets';
 import { openDatabase } from '../src-main/store/database';
 import type { ReplayState } from '../src-main/custody/machine';
@@ -168,7 +168,9 @@ export async function custodyBench(args: string[]): Promise<void> {
     const parallelSeconds = (performance.now() - t) / 1000;
     if (!parallel.valid) throw new Error(`bundle does not verify: ${parallel.failures.slice(0, 3).join('; ')}`);
 
-    // Its hashes, exactly the verifier's: each event's SHA-256, its leaf hash and its inclusion proof, one core.
+    // Its hashes, one core: each event's SHA-256, its leaf hash and every node of its inclusion path, as the bundle
+    // states them. The verifier hashes fewer (a path stops where it meets a subtree an earlier proof reached the
+    // root through; InclusionBatch), so this budget does not shrink with that saving; the note gives both counts.
     const b = JSON.parse(text) as Bundle;
     const cp = b.checkpoint.split('\n');
     const size = Number(cp[1]);
@@ -184,6 +186,9 @@ export async function custodyBench(args: string[]): Promise<void> {
       hashes += 2 + (proofs[i] as Uint8Array[]).length;
     });
     const hashSeconds = (performance.now() - t) / 1000;
+    const batch = new InclusionBatch(size, root);
+    b.events.forEach((e, i) => batch.verify(leafHash(leafBytesOf(canon[i] as string, e.publicKeyId, e.signature)), e.leafIndex, proofs[i] as Uint8Array[]));
+    const verifierHashes = 2 * events + batch.hashes;
     const sigSeconds = events / (verifyRate * cores);
     const budget = sigSeconds + hashSeconds;
     emit({
@@ -193,7 +198,7 @@ export async function custodyBench(args: string[]): Promise<void> {
       target: '<=1.5x (sigs over all cores + hashes)',
       baseline: budget,
       met: parallelSeconds <= 1.5 * budget,
-      note: `${events}-event bundle, ${(text.length / 2 ** 20).toFixed(0)} MiB; ${(parallelSeconds / budget).toFixed(2)}x of ${events} verifies / (${verifyRate.toFixed(0)}/s × ${cores} cores) = ${sigSeconds.toFixed(2)} s + its ${hashes} hashes ${hashSeconds.toFixed(2)} s`,
+      note: `${events}-event bundle, ${(text.length / 2 ** 20).toFixed(0)} MiB; ${(parallelSeconds / budget).toFixed(2)}x of ${events} verifies / (${verifyRate.toFixed(0)}/s × ${cores} cores) = ${sigSeconds.toFixed(2)} s + its ${hashes} hashes ${hashSeconds.toFixed(2)} s (of which the verifier computes ${verifierHashes}, reusing proven subtrees)`,
     });
 
     progress('verifying the same bundle sequentially, for comparison');

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import type { AuditEntry, AuditVerifyResult } from '../../src-preload/contract';
-import { fromBase64, leafHash, logKeysOf, toBase64, verifyCheckpoint, verifyInclusion, verifyNote } from '../ledger';
+import { fromBase64, InclusionBatch, leafHash, logKeysOf, toBase64, verifyCheckpoint, verifyNote } from '../ledger';
 import { entryBytes, parseEntry } from './entry';
 
 export const AUDIT_BUNDLE_FORMAT = 'cairn.audit/bundle';
@@ -210,6 +210,8 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): AuditVerifyResult {
   const inclusion: string[] = [];
   if (!checkpoint) inclusion.push('no verified checkpoint to prove inclusion against');
   else {
+    // One checkpoint for every proof: neighbouring entries' paths stop hashing where they meet a proven subtree.
+    const batch = new InclusionBatch(checkpoint.size, checkpoint.rootHash);
     b.entries.forEach((e, i) => {
       const entry = entries[i];
       if (!entry) return;
@@ -218,7 +220,7 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): AuditVerifyResult {
         inclusion.push(`entry ${i}: the proof is not base64`);
         return;
       }
-      const v = verifyInclusion({ leafHash: leafHash(entryBytes(entry)), index: e.seq, size: checkpoint.size, proof: proof as Uint8Array[], root: checkpoint.rootHash });
+      const v = batch.verify(leafHash(entryBytes(entry)), e.seq, proof as Uint8Array[]);
       if (!v.valid) inclusion.push(`entry ${i} (leaf ${e.seq}): ${v.reason}`);
     });
   }

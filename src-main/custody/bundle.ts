@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import type { CustodyVerifyResult } from '../../src-preload/contract';
-import { Ed25519VerifyPool, fromBase64, leafHash, logKeysOf, parseVerifierKey, SIG_ED25519, verifyCheckpoint, verifyInclusion, verifyNote, type NoteVerifier } from '../ledger';
+import { Ed25519VerifyPool, fromBase64, InclusionBatch, leafHash, logKeysOf, parseVerifierKey, SIG_ED25519, verifyCheckpoint, verifyNote, type NoteVerifier } from '../ledger';
 import { canonicalJson, EVENT_SIGNING_PREFIX, EventBodySchema, leafBytesOf, sha256Hex, type EventBody } from './event';
 import { keyIdOf } from './keys';
 import { applyEvent, label, type ReplayState } from './machine';
@@ -232,6 +232,8 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSin
   // Per event: a problem found now, a pending signature check (its slot and label), or nothing (no body).
   const sigChecks: (string | { slot: number; label: string } | null)[] = [];
   const inclProblems: string[] = [];
+  // Every proof is against the one checkpoint: paths that meet an already proven subtree stop hashing there.
+  let inclusion: InclusionBatch | undefined;
   const prefix = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
   b.events.forEach((e, i) => {
     const pb = EventBodySchema.safeParse(e.event);
@@ -259,13 +261,11 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSin
       const proof = e.inclusionProof.map((p) => fromBase64(p));
       if (proof.some((p) => p === undefined)) inclProblems.push(`event ${i}: the inclusion proof is not base64`);
       else {
-        const v = verifyInclusion({
-          leafHash: leafHash(leafBytesOf(canonical, e.publicKeyId, e.signature)),
-          index: e.leafIndex,
-          size: checkpoint.size,
-          proof: proof as Uint8Array[],
-          root: checkpoint.rootHash,
-        });
+        const v = (inclusion ??= new InclusionBatch(checkpoint.size, checkpoint.rootHash)).verify(
+          leafHash(leafBytesOf(canonical, e.publicKeyId, e.signature)),
+          e.leafIndex,
+          proof as Uint8Array[],
+        );
         if (!v.valid) inclProblems.push(`event ${i} (leaf ${e.leafIndex}): ${v.reason}`);
       }
     }

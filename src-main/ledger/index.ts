@@ -18,6 +18,7 @@ export {
   treeRoot,
   verifyConsistency,
   verifyInclusion,
+  InclusionBatch,
   type ConsistencyClaim,
   type InclusionClaim,
   type SubtreeSource,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from './encoding';
-import { consistencyProof, EMPTY_ROOT, inclusionProof, leafHash, nodeHash, sha256, splitPoint, treeRoot, verifyConsistency, verifyInclusion } from './merkle';
+import { consistencyProof, EMPTY_ROOT, inclusionProof, leafHash, nodeHash, sha256, splitPoint, treeRoot, verifyConsistency, verifyInclusion, InclusionBatch } from './merkle';
 import { MemoryMerkleTree } from './memory-tree';
 import { refPath, refProof, refRoot } from './rfc6962-reference';
 import { loadVectors } from './test-vectors';
@@ -313,5 +313,54 @@ describe('properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('InclusionBatch', () => {
+  /** A claim as a bundle might carry it: honest, or altered in one of the ways a verifier must catch. */
+  const claimCase = fc.record({
+    i: fc.nat(),
+    how: fc.constantFrom('honest', 'honest', 'honest', 'flip-proof', 'flip-leaf', 'short', 'long', 'index', 'swap', 'wrong-length', 'bigint'),
+    bit: fc.nat(),
+    pick: fc.nat(),
+  });
+
+  it('gives verifyInclusion’s verdict, reason and code, for every claim in any order, honest or altered', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.array(claimCase, { minLength: 1, maxLength: 120 }), fc.boolean(), (n, cases, sorted) => {
+        const { tree, leaves } = treeOf(n, 3);
+        const root = tree.root();
+        const batch = new InclusionBatch(n, root);
+        const ordered = sorted ? [...cases].sort((a, b) => (a.i % n) - (b.i % n)) : cases;
+        for (const c of ordered) {
+          const i = c.i % n;
+          let leaf: Uint8Array = leaves[i]!;
+          let index: number | bigint = i;
+          let proof = tree.inclusionProof(i);
+          const k = proof.length ? c.pick % proof.length : 0;
+          if (c.how === 'flip-proof' && proof.length) proof = proof.map((h, j) => (j === k ? flipBit(h, c.bit) : h));
+          if (c.how === 'flip-leaf') leaf = flipBit(leaf, c.bit);
+          if (c.how === 'short') proof = proof.slice(0, -1);
+          if (c.how === 'long') proof = [...proof, root];
+          if (c.how === 'index') index = (i + 1 + (c.pick % n)) % (n + 1);
+          if (c.how === 'swap' && proof.length > 1) proof = [...proof.slice(1), proof[0]!];
+          if (c.how === 'wrong-length' && proof.length) proof = proof.map((h, j) => (j === k ? h.subarray(1) : h));
+          if (c.how === 'bigint') index = BigInt(i);
+          const want = verifyInclusion({ leafHash: leaf, index, size: n, proof, root });
+          expect(batch.verify(leaf, index, proof)).toEqual(want);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('hashes a few nodes per leaf for a run of neighbouring leaves, not one per level', () => {
+    const n = 4096;
+    const { tree, leaves } = treeOf(n, 4);
+    const batch = new InclusionBatch(n, tree.root());
+    leaves.forEach((leaf, i) => expect(batch.verify(leaf, i, tree.inclusionProof(i)).valid).toBe(true));
+    // A full check per leaf hashes 12 levels (49,152 in all); each leaf after the first settles within a step or two.
+    expect(batch.hashes).toBeLessThan(2 * n);
+    expect(batch.hashes).toBeGreaterThanOrEqual(n - 1);
   });
 });

@@ -254,6 +254,104 @@ export function verifyInclusion(c: InclusionClaim): Verdict {
   return ok(`leaf ${index} is included in the tree of size ${size}`);
 }
 
+/**
+ * Many inclusion proofs against one tree (a bundle's events at its
+ * checkpoint): the verdict of `verifyInclusion` for every proof, but a path
+ * that reaches a subtree an earlier valid proof already led to the root
+ * stops hashing there, provided the rest of its proof is byte for byte the
+ * siblings that earlier proof used. From that subtree up, the full check
+ * would hash exactly what the earlier one hashed and reach the same root,
+ * so the verdict is the same. Neighbouring events share all but the lowest
+ * few levels of their paths, so a bundle costs a few hashes per event
+ * instead of one per tree level. Anything not settled that way (a first
+ * path, a mismatch, a malformed claim) goes through `verifyInclusion`.
+ */
+export class InclusionBatch {
+  /** Per level, the subtree hashes at positions a valid proof has shown to be in this tree. */
+  private readonly known: Map<number, Uint8Array>[] = [];
+  private readonly root: Uint8Array;
+  private readonly size: TreeIndex;
+  /** Node hashes computed so far, on the fast path (the fallbacks to `verifyInclusion` are not counted). */
+  hashes = 0;
+
+  constructor(size: TreeIndex, root: Uint8Array) {
+    this.size = size;
+    this.root = root;
+  }
+
+  verify(leaf: Uint8Array, index: TreeIndex, proof: readonly Uint8Array[]): Verdict {
+    const full = (): Verdict => verifyInclusion({ leafHash: leaf, index, size: this.size, proof, root: this.root });
+    const size = this.size;
+    if (typeof size !== 'number' || typeof index !== 'number' || !Number.isSafeInteger(size) || !Number.isSafeInteger(index) || index < 0 || index >= size) return full();
+    if (!isHash(leaf) || !isHash(this.root) || proof.some((p) => !isHash(p))) return full();
+    // Positions visited on this path (level, index, hash): recorded only once the path is known to be valid.
+    const seen: [number, number, Uint8Array][] = [[0, index, leaf]];
+    let fn = index;
+    let sn = size - 1;
+    let level = 0;
+    let r: Uint8Array = leaf;
+    for (let k = 0; k < proof.length; k++) {
+      if (this.settles(level, fn, sn, r, proof, k)) return this.accept(seen, index);
+      if (sn === 0) return full();
+      const p = proof[k] as Uint8Array;
+      if (fn % 2 === 1 || fn === sn) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn /= 2;
+          sn = Math.floor(sn / 2);
+          level++;
+        }
+        seen.push([level, fn - 1, p]);
+        r = nodeHash(p, r);
+        this.hashes++;
+      } else {
+        seen.push([level, fn + 1, p]);
+        r = nodeHash(r, p);
+        this.hashes++;
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+      level++;
+      seen.push([level, fn, r]);
+    }
+    if (sn !== 0 || !bytesEqual(r, this.root)) return full();
+    return this.accept(seen, index);
+  }
+
+  private accept(seen: readonly [number, number, Uint8Array][], index: number): Verdict {
+    for (const [level, at, h] of seen) {
+      let m = this.known[level];
+      if (!m) this.known[level] = m = new Map();
+      m.set(at, h);
+    }
+    return ok(`leaf ${index} is included in the tree of size ${this.size}`);
+  }
+
+  /** Whether r at (level, fn) is a proven subtree and proof[k…] is exactly the proven siblings above it, ending at the root. */
+  private settles(level: number, fn: number, sn: number, r: Uint8Array, proof: readonly Uint8Array[], k: number): boolean {
+    const here = this.known[level]?.get(fn);
+    if (!here || !bytesEqual(here, r)) return false;
+    for (; k < proof.length; k++) {
+      if (sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn /= 2;
+          sn = Math.floor(sn / 2);
+          level++;
+        }
+        const sib = this.known[level]?.get(fn - 1);
+        if (!sib || !bytesEqual(sib, proof[k] as Uint8Array)) return false;
+      } else {
+        const sib = this.known[level]?.get(fn + 1);
+        if (!sib || !bytesEqual(sib, proof[k] as Uint8Array)) return false;
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+      level++;
+    }
+    return sn === 0;
+  }
+}
+
 export interface ConsistencyClaim {
   size1: TreeIndex;
   size2: TreeIndex;
