@@ -82,27 +82,44 @@ export type EventBody = z.infer<typeof EventBodySchema> & { to: CustodyState };
  * strings and numbers as ECMAScript serialises them. Refuses what JSON
  * cannot say exactly (undefined, non-finite numbers, non-plain objects).
  */
+/** Object keys repeat (every event has the same few dozen): their encodings are kept, up to a bound. */
+const QUOTED_KEYS = new Map<string, string>();
+
 export function canonicalJson(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no non-finite numbers');
-      return JSON.stringify(Object.is(value, -0) ? 0 : value);
-    case 'string':
-      return JSON.stringify(value);
-    case 'object': {
-      if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-      const proto = Object.getPrototypeOf(value) as unknown;
-      if (proto !== Object.prototype && proto !== null) throw new TypeError('canonical JSON encodes plain objects only');
-      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-      entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-    }
-    default:
-      throw new TypeError(`canonical JSON cannot encode ${typeof value}`);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no non-finite numbers');
+    return value === 0 ? '0' : String(value);
   }
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value !== 'object') throw new TypeError(`canonical JSON cannot encode ${typeof value}`);
+  // Hot on every custody and audit append and every bundle verification: plain loops and one string, no intermediate arrays.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) throw new TypeError('canonical JSON encodes plain objects only');
+  const obj = value as Record<string, unknown>;
+  // The default sort compares UTF-16 code units, which is the order canonical JSON needs.
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    let quoted = QUOTED_KEYS.get(k);
+    if (quoted === undefined) {
+      quoted = `${JSON.stringify(k)}:`;
+      if (QUOTED_KEYS.size < 4096) QUOTED_KEYS.set(k, quoted);
+    }
+    if (!first) out += ',';
+    out += quoted + canonicalJson(v);
+    first = false;
+  }
+  return `${out}}`;
 }
 
 export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
