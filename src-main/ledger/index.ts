@@ -79,3 +79,4 @@ export { logKeysOf, verifierKeyId, type LogKeys } from './log-keys';
 export { runBundleVerify, type BundleVerdict, type BundleVerifyCommand, type VerifyCliIo } from './verify-cli';
 export { LEDGER_HELP, runLedgerCli, type LedgerCliIo } from './cli';
 export { defaultVerifyThreads, Ed25519VerifyPool, type Ed25519Check } from './parallel-verify';
+export { Ed25519SignThread, sharedSignThread, signEd25519Many, THREAD_SIGN_MIN } from './parallel-sign';
