@@ -183,59 +183,60 @@ export class CustodyService {
   async registerBatch(inputs: readonly RegisterInput[], opts: RecordOptions): Promise<string[]> {
     checkActor(opts.actor, 'ordered');
     const keys = await this.keys.load();
-    return this.db.transaction(() => {
-      const jobs = new Map<string, CustodyJob>();
-      const serials = new Set<string>();
-      const items: CheckedEvent[] = [];
-      const ids: string[] = [];
-      for (const input of inputs) {
-        const job = jobs.get(input.jobId) ?? this.job(input.jobId);
-        jobs.set(job.id, job);
-        const open = serials.has(input.serial)
-          ? 'this batch'
-          : (this.sql(
-              `SELECT a.id FROM custody_appliances a JOIN custody_events e ON e.appliance_id = a.id
-               WHERE a.serial = ? AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id) AND e.to_state != 'closed'`,
-            )
-              .pluck()
-              .get(input.serial) as string | undefined);
-        if (open) throw new AppException('conflict', `Appliance serial ${input.serial} is already in custody (${open}); close that record first`, { field: 'serial' });
-        serials.add(input.serial);
-        const id = newId('apl');
-        const at = this.timestamp(opts.at);
-        this.sql(
-          'INSERT INTO custody_appliances (id, job_id, serial, model, capacity_bytes, firmware_version, security_module_id, encryption_key_id, kms_key_ref, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        ).run(id, job.id, input.serial, input.model, input.capacityBytes, input.firmwareVersion, input.securityModuleId, input.encryptionKeyId, input.kmsKeyRef, at);
-        const appliance: ApplianceSnapshot = {
-          serial: input.serial,
-          model: input.model,
-          capacityBytes: input.capacityBytes,
-          firmwareVersion: input.firmwareVersion,
-          securityModuleId: input.securityModuleId,
-          encryptionKeyId: input.encryptionKeyId,
-          kmsKeyRef: input.kmsKeyRef,
-        };
-        const jobSnap: JobSnapshot = {
-          customer: job.customer,
-          tenant: job.tenant,
-          direction: job.direction,
-          dataVolumeBytes: job.dataVolumeBytes,
-          originSite: job.originSite,
-          destinationSite: job.destinationSite,
-        };
-        const body: EventBody = {
-          ...this.envelope(keys, id, job.id, 0, null, null, 'ordered', at, input, opts.actor),
-          fields: {},
-          attachments: [],
-          appliance,
-          job: jobSnap,
-        };
-        items.push(this.check(undefined, body));
-        ids.push(id);
+    const jobs = new Map<string, CustodyJob>();
+    const serials = new Set<string>();
+    const items: CheckedEvent[] = [];
+    const rows: unknown[][] = [];
+    for (const input of inputs) {
+      const job = jobs.get(input.jobId) ?? this.job(input.jobId);
+      jobs.set(job.id, job);
+      if (serials.has(input.serial)) throw new AppException('conflict', `Appliance serial ${input.serial} is already in custody (this batch); close that record first`, { field: 'serial' });
+      serials.add(input.serial);
+      const id = newId('apl');
+      const at = this.timestamp(opts.at);
+      rows.push([id, job.id, input.serial, input.model, input.capacityBytes, input.firmwareVersion, input.securityModuleId, input.encryptionKeyId, input.kmsKeyRef, at]);
+      const appliance: ApplianceSnapshot = {
+        serial: input.serial,
+        model: input.model,
+        capacityBytes: input.capacityBytes,
+        firmwareVersion: input.firmwareVersion,
+        securityModuleId: input.securityModuleId,
+        encryptionKeyId: input.encryptionKeyId,
+        kmsKeyRef: input.kmsKeyRef,
+      };
+      const jobSnap: JobSnapshot = {
+        customer: job.customer,
+        tenant: job.tenant,
+        direction: job.direction,
+        dataVolumeBytes: job.dataVolumeBytes,
+        originSite: job.originSite,
+        destinationSite: job.destinationSite,
+      };
+      const body: EventBody = {
+        ...this.envelope(keys, id, job.id, 0, null, null, 'ordered', at, input, opts.actor),
+        fields: {},
+        attachments: [],
+        appliance,
+        job: jobSnap,
+      };
+      items.push(this.check(undefined, body));
+    }
+    await this.pipeline(keys, items, () => {
+      // Whether a serial is still open is decided here, in the writing transaction, so two imports cannot both take it.
+      const open = this.sql(
+        `SELECT a.id FROM custody_appliances a JOIN custody_events e ON e.appliance_id = a.id
+         WHERE a.serial = ? AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id) AND e.to_state != 'closed'`,
+      ).pluck();
+      const insert = this.sql(
+        'INSERT INTO custody_appliances (id, job_id, serial, model, capacity_bytes, firmware_version, security_module_id, encryption_key_id, kms_key_ref, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const row of rows) {
+        const taken = open.get(row[2]) as string | undefined;
+        if (taken) throw new AppException('conflict', `Appliance serial ${String(row[2])} is already in custody (${taken}); close that record first`, { field: 'serial' });
+        insert.run(...row);
       }
-      this.commit(keys, items);
-      return ids;
-    })();
+    });
+    return rows.map((r) => r[0] as string);
   }
 
   /** Records the next event for an appliance. */
@@ -249,39 +250,95 @@ export class CustodyService {
    * checked against its appliance's history including the batch's earlier
    * events, so a batch is exactly a run of single records, only cheaper
    * (one checkpoint signature, one SQLite commit). Returns the log size.
+   *
+   * Batches are pipelined: a batch is checked against the committed history
+   * and the batches still in flight, signed on the signing thread, then
+   * committed after the batches checked before it. So while one batch is
+   * being signed the next is checked and the previous one written. At commit
+   * each appliance's history must still be the one the batch was checked
+   * against; if an earlier batch failed, the ones built on it fail too.
    */
   async recordBatch(inputs: readonly RecordInput[], opts: RecordOptions): Promise<number> {
     for (const input of inputs) checkActor(opts.actor, input.to);
     const keys = await this.keys.load();
-    this.db.transaction(() => {
-      const states = new Map<string, ReplayState>();
-      const items: CheckedEvent[] = [];
-      for (const input of inputs) {
-        let st = states.get(input.applianceId);
-        if (!st) {
-          this.applianceRow(input.applianceId);
-          st = this.replayed(input.applianceId);
-        }
-        if (input.expectedSeq !== st.seq) {
-          throw new AppException('conflict', `The appliance changed since the form was opened (now at event ${st.seq}, ${label(st.state)}); reload and try again`, {
-            field: 'expectedSeq',
-            details: { reason: 'stale', seq: st.seq, from: st.state },
-          });
-        }
-        const at = this.timestamp(opts.at);
-        if (at < st.lastAt) throw new AppException('conflict', `The system clock (${at}) is behind the last event (${st.lastAt}); fix the clock before recording`, { field: 'at' });
-        const body: EventBody = {
-          ...this.envelope(keys, st.applianceId, st.jobId, st.seq + 1, st.lastHash, st.state, input.to, at, input, opts.actor),
-          fields: input.fields,
-          attachments: input.attachments,
-        };
-        const checked = this.check(st, body);
-        states.set(st.applianceId, checked.state);
-        items.push(checked);
+    const ticket = ++this.tickets;
+    const states = new Map<string, ReplayState>();
+    /** Per appliance, the last event (seq and hash) the batch was checked against. */
+    const bases = new Map<string, { seq: number; hash: string }>();
+    const items: CheckedEvent[] = [];
+    for (const input of inputs) {
+      let st = states.get(input.applianceId);
+      if (!st) {
+        this.applianceRow(input.applianceId);
+        st = this.inFlight.get(input.applianceId)?.state ?? this.replayed(input.applianceId);
+        bases.set(input.applianceId, { seq: st.seq, hash: st.lastHash });
       }
-      this.commit(keys, items);
-    })();
-    return this.log.size;
+      if (input.expectedSeq !== st.seq) {
+        throw new AppException('conflict', `The appliance changed since the form was opened (now at event ${st.seq}, ${label(st.state)}); reload and try again`, {
+          field: 'expectedSeq',
+          details: { reason: 'stale', seq: st.seq, from: st.state },
+        });
+      }
+      const at = this.timestamp(opts.at);
+      if (at < st.lastAt) throw new AppException('conflict', `The system clock (${at}) is behind the last event (${st.lastAt}); fix the clock before recording`, { field: 'at' });
+      const body: EventBody = {
+        ...this.envelope(keys, st.applianceId, st.jobId, st.seq + 1, st.lastHash, st.state, input.to, at, input, opts.actor),
+        fields: input.fields,
+        attachments: input.attachments,
+      };
+      const checked = this.check(st, body);
+      states.set(st.applianceId, checked.state);
+      items.push(checked);
+    }
+    for (const [id, state] of states) this.inFlight.set(id, { state, ticket });
+    try {
+      return await this.pipeline(keys, items, () => {
+        // The same seq is not enough: another writer may have taken it with a different event, and this batch's first
+        // event names its predecessor by hash.
+        const last = this.sql('SELECT seq, event_sha256 FROM custody_events WHERE appliance_id = ? ORDER BY seq DESC LIMIT 1');
+        for (const [id, base] of bases) {
+          const now = last.get(id) as { seq: number; event_sha256: string } | undefined;
+          if (now?.seq !== base.seq || now.event_sha256 !== base.hash) {
+            throw new AppException('conflict', `Appliance ${id} is no longer at the event this batch was checked against (an earlier batch for it failed or another writer came first); reload and try again`, {
+              field: 'expectedSeq',
+              details: { reason: 'stale', seq: now?.seq ?? -1 },
+            });
+          }
+        }
+      });
+    } finally {
+      for (const id of states.keys()) if (this.inFlight.get(id)?.ticket === ticket) this.inFlight.delete(id);
+    }
+  }
+
+  /** Appliances with checked events not yet committed: the state after them, and the batch holding them. */
+  private readonly inFlight = new Map<string, { state: ReplayState; ticket: number }>();
+  private tickets = 0;
+  /** Commits run one at a time, in the order their batches were checked. */
+  private commitQueue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Signs the checked events (on the signing thread for a large batch) and,
+   * after every batch checked before, commits them in one transaction that
+   * first runs `inTransaction` (the batch's own last checks and rows).
+   */
+  private pipeline(keys: LoadedKeys, items: readonly CheckedEvent[], inTransaction: () => void): Promise<number> {
+    const prefix = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
+    const messages = items.map((it) => Buffer.concat([prefix, Buffer.from(it.canonical, 'utf8')]));
+    const signer = keys.operator.signer;
+    const signing = signer.signMany ? signer.signMany(messages) : Promise.resolve(messages.map((m) => signer.sign(m)));
+    // Awaited below, after the earlier commits; until then a failure must not count as unhandled.
+    signing.catch(() => undefined);
+    const run = this.commitQueue.then(async () => {
+      const signatures = (await signing).map(toBase64);
+      this.db.transaction(() => {
+        inTransaction();
+        this.commitSigned(keys, items, signatures);
+      })();
+      return this.log.size;
+    });
+    this.commitQueue = run.catch(() => undefined);
+    return run;
   }
 
   private envelope(
@@ -331,6 +388,12 @@ export class CustodyService {
     if (items.length === 0) return [];
     const prefix = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
     const signatures = items.map((it) => toBase64(keys.operator.signer.sign(Buffer.concat([prefix, Buffer.from(it.canonical, 'utf8')]))));
+    return this.commitSigned(keys, items, signatures);
+  }
+
+  /** `commit` with the operator signatures already made (in the caller's transaction). */
+  private commitSigned(keys: LoadedKeys, items: readonly CheckedEvent[], signatures: readonly string[]): { leafIndex: number; signature: string }[] {
+    if (items.length === 0) return [];
     const appended = this.log.appendBatch(items.map((it, i) => leafBytesOf(it.canonical, keys.operator.id, signatures[i] as string)));
     const insert = this.sql(
       'INSERT INTO custody_events (appliance_id, seq, to_state, at, body, event_sha256, signature, public_key_id, leaf_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

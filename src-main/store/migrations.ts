@@ -5,7 +5,7 @@
 import { ALERTS_MIGRATION_SQL } from '../alerts/schema';
 import { ATTESTATION_MIGRATION_SQL, SSH_TARGETS_MIGRATION_SQL } from '../attestation/attestation-schema';
 import { AUDIT_MIGRATION_SQL } from '../audit/schema';
-import { CUSTODY_MIGRATION_SQL } from '../custody/schema';
+import { CUSTODY_EVENTS_IN_LOG_ORDER_SQL, CUSTODY_MIGRATION_SQL } from '../custody/schema';
 import { CUSTODY_FIELD_MIGRATION_SQL } from '../custody/field-schema';
 import { LEDGER_MIGRATION_SQL } from '../ledger/merkle-log';
 import { OPERATIONS_MIGRATION_SQL } from '../orchestration/schema';
@@ -214,5 +214,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 19,
     name: 'tenancy: SCMP role bindings to directory groups',
     sql: TENANCY_GROUPS_MIGRATION_SQL,
+  },
+  {
+    version: 20,
+    name: 'custody: events stored in log order (leaf_index as the rowid, appliance and seq unique), not clustered on random appliance ids',
+    sql: CUSTODY_EVENTS_IN_LOG_ORDER_SQL,
   },
 ];

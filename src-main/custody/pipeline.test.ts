@@ -1,0 +1,168 @@
+/**
+ * The pipelined record path: batches checked against the committed history
+ * and the batches still in flight, signed on the signing thread, committed
+ * in check order; and migration 20 (custody_events in log order).
+ */
+import { describe, expect, it } from 'vitest';
+import type { CustodyState } from '../../src-preload/contract';
+import { parseVerifierKey } from '../ledger';
+import { MIGRATIONS } from '../store/migrations';
+import { migrate, openDatabase } from '../store/database';
+import { AppException } from '../util/app-exception';
+import { verifyBundle } from './bundle';
+import { EVENT_SIGNING_PREFIX } from './event';
+import { sampleFields, sampleRole } from './samples';
+import { CustodyService } from './service';
+import { actorFor, makeService, registerSample, sampleJob } from './test-support';
+import { MemorySecretStore } from '../secrets';
+
+const PATH: CustodyState[] = ['provisioning', 'ready', 'sealed', 'in_transit_to_customer', 'delivered'];
+
+async function settle<T>(p: Promise<T>): Promise<T | AppException> {
+  return p.then(
+    (v) => v,
+    (e: unknown) => (e instanceof AppException ? e : Promise.reject(e)),
+  );
+}
+
+describe('pipelined batches', () => {
+  it('checks a batch against the one still in flight for the same appliance, and commits both in order', async () => {
+    const { svc } = makeService();
+    const a = (await registerSample(svc)).appliance;
+    const st0 = svc.replayed(a.id);
+    const first = svc.recordBatch(
+      [{ applianceId: a.id, expectedSeq: 0, to: 'provisioning', operator: { name: 'Op', role: sampleRole('provisioning') }, site: { name: 'Hub' }, reason: 'p', fields: sampleFields('provisioning', st0), attachments: [] }],
+      { actor: actorFor('provisioning') },
+    );
+    // Not committed yet: the database still says seq 0, but the second batch is checked after the first.
+    expect(svc.replayed(a.id).seq).toBe(0);
+    const second = svc.recordBatch(
+      [{ applianceId: a.id, expectedSeq: 1, to: 'ready', operator: { name: 'Op', role: sampleRole('ready') }, site: { name: 'Hub' }, reason: 'r', fields: sampleFields('ready', { ...st0, state: 'provisioning', seq: 1 }), attachments: [] }],
+      { actor: actorFor('ready') },
+    );
+    // A stale form is refused against the in-flight state, before any signature is made.
+    const stale = await settle(
+      svc.recordBatch(
+        [{ applianceId: a.id, expectedSeq: 0, to: 'provisioning', operator: { name: 'Op', role: sampleRole('provisioning') }, site: { name: 'Hub' }, reason: 'p', fields: sampleFields('provisioning', st0), attachments: [] }],
+        { actor: actorFor('provisioning') },
+      ),
+    );
+    expect(stale).toBeInstanceOf(AppException);
+    expect((stale as AppException).code).toBe('conflict');
+    expect(await first).toBe(2);
+    expect(await second).toBe(3);
+    const d = svc.detail(a.id);
+    expect(d.state).toBe('ready');
+    expect(d.timeline.map((e) => e.seq)).toEqual([0, 1, 2]);
+    expect(verifyBundle((await svc.exportBundle({ kind: 'appliance', id: a.id })).text).valid).toBe(true);
+  });
+
+  it('fails the batches built on one that failed, and leaves the appliance where the database has it', async () => {
+    const { svc, db } = makeService();
+    const a = (await registerSample(svc)).appliance;
+    const st0 = svc.replayed(a.id);
+    const input = (to: CustodyState, seq: number, st = st0) => ({ applianceId: a.id, expectedSeq: seq, to, operator: { name: 'Op', role: sampleRole(to) }, site: { name: 'Hub' }, reason: to, fields: sampleFields(to, st), attachments: [] });
+    const first = svc.recordBatch([input('provisioning', 0)], { actor: actorFor('provisioning') });
+    const second = svc.recordBatch([input('ready', 1, { ...st0, state: 'provisioning', seq: 1 })], { actor: actorFor('ready') });
+    // Another writer takes seq 1 before the first batch commits (as a field-log merge would).
+    const keys = await svc.keys.load();
+    db.transaction(() => {
+      const st = svc.replayed(a.id);
+      const checked = svc.check(st, {
+        v: 1,
+        origin: svc.origin,
+        applianceId: a.id,
+        jobId: st.jobId,
+        seq: 1,
+        prev: st.lastHash,
+        from: 'ordered',
+        to: 'provisioning',
+        at: new Date(Date.parse(st.lastAt) + 1000).toISOString(),
+        operator: { id: 'other', name: 'Other', role: 'field_engineer', publicKeyId: keys.operator.id },
+        site: { name: 'Hub' },
+        reason: 'other writer',
+        fields: sampleFields('provisioning', st),
+        attachments: [],
+      });
+      svc.commit(keys, [checked]);
+    })();
+    const e1 = await settle(first);
+    const e2 = await settle(second);
+    expect(e1).toBeInstanceOf(AppException);
+    expect((e1 as AppException).code).toBe('conflict');
+    expect(e2).toBeInstanceOf(AppException);
+    expect((e2 as AppException).code).toBe('conflict');
+    // Nothing of either batch was written; the other writer's event stands, and the next form goes through.
+    const d = svc.detail(a.id);
+    expect(d.timeline.map((e) => e.reason)).toEqual(['order received', 'other writer']);
+    const st = svc.replayed(a.id);
+    await svc.recordBatch([input('ready', 1, st)], { actor: actorFor('ready') });
+    expect(svc.detail(a.id).state).toBe('ready');
+  });
+
+  it('signs a large batch on the signing thread with the same signatures the operator key makes here', async () => {
+    const { svc } = makeService();
+    const job = sampleJob(svc).id;
+    const ids = await svc.registerBatch(
+      Array.from({ length: 40 }, (_, i) => ({
+        jobId: job,
+        serial: `PIPE-${i}`,
+        model: 'BoxX 120',
+        capacityBytes: 1,
+        firmwareVersion: '3.2.7',
+        securityModuleId: `HSM-P${i}`,
+        encryptionKeyId: `cmk-P${i}`,
+        kmsKeyRef: `kms://p/${i}`,
+        operator: { name: 'Op', role: 'logistics_coordinator' as const },
+        site: { name: 'Hub' },
+        reason: 'import',
+      })),
+      { actor: actorFor('ordered') },
+    );
+    const inputs = ids.flatMap((id) => {
+      let st = svc.replayed(id);
+      return PATH.map((to) => {
+        const fields = sampleFields(to, st);
+        const input = { applianceId: id, expectedSeq: st.seq, to, operator: { name: 'Op', role: sampleRole(to) }, site: { name: 'Hub' }, reason: to, fields, attachments: [] };
+        st = { ...st, seq: st.seq + 1, state: to, seals: to === 'sealed' ? (fields.sealIds as string[]) : st.seals };
+        return input;
+      });
+    });
+    await svc.recordBatch(inputs, { actor: { id: 'tester', role: 'administrator' } });
+    const keys = await svc.keys.load();
+    const vkey = parseVerifierKey(keys.operator.vkey);
+    const rows = svc.db.prepare('SELECT body, signature FROM custody_events ORDER BY leaf_index').all() as { body: string; signature: string }[];
+    expect(rows).toHaveLength(40 * (1 + PATH.length));
+    for (const r of rows) {
+      const message = Buffer.concat([Buffer.from(EVENT_SIGNING_PREFIX), Buffer.from(r.body)]);
+      expect(Buffer.from(keys.operator.signer.sign(message)).toString('base64')).toBe(r.signature);
+      expect(vkey.verify(message, Buffer.from(r.signature, 'base64')).ok).toBe(true);
+    }
+  });
+});
+
+describe('migration 20: custody events in log order', () => {
+  it('keeps every event of a version-19 database, and the table stays append-only and in order', async () => {
+    const db = openDatabase(':memory:', MIGRATIONS.filter((m) => m.version <= 19));
+    const svc = new CustodyService({ db, secrets: new MemorySecretStore(), user: 'tester' });
+    const a = (await registerSample(svc)).appliance;
+    const st = svc.replayed(a.id);
+    await svc.record({ applianceId: a.id, expectedSeq: 0, to: 'provisioning', operator: { name: 'Op', role: sampleRole('provisioning') }, site: { name: 'Hub' }, reason: 'p', fields: sampleFields('provisioning', st), attachments: [] }, { actor: actorFor('provisioning') });
+    const before = db.prepare('SELECT * FROM custody_events ORDER BY leaf_index').all();
+    expect(migrate(db, MIGRATIONS)).toBe(1);
+    expect(db.prepare('SELECT * FROM custody_events ORDER BY leaf_index').all()).toEqual(before);
+    const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'custody_events'").pluck().get() as string).replace(/\s+/g, ' ');
+    expect(sql).toContain('leaf_index INTEGER PRIMARY KEY');
+    expect(sql).not.toContain('WITHOUT ROWID');
+    expect(() => db.prepare('UPDATE custody_events SET reason = 1').run()).toThrow();
+    expect(() => db.prepare('UPDATE custody_events SET to_state = ?').run('closed')).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM custody_events').run()).toThrow(/append-only/);
+    expect(() => db.prepare("INSERT INTO custody_events SELECT leaf_index + 100, appliance_id, seq + 5, to_state, at, body, event_sha256, signature, public_key_id FROM custody_events LIMIT 1").run()).toThrow(/append-only/);
+    expect(() => db.prepare("INSERT INTO custody_events SELECT leaf_index + 100, appliance_id, seq, to_state, at, body, event_sha256, signature, public_key_id FROM custody_events LIMIT 1").run()).toThrow();
+    // The service goes on recording and exporting on the migrated table.
+    const svc2 = new CustodyService({ db, secrets: (svc as unknown as { keys: { secrets: MemorySecretStore } }).keys.secrets, user: 'tester' });
+    const st1 = svc2.replayed(a.id);
+    await svc2.record({ applianceId: a.id, expectedSeq: 1, to: 'ready', operator: { name: 'Op', role: sampleRole('ready') }, site: { name: 'Hub' }, reason: 'r', fields: sampleFields('ready', st1), attachments: [] }, { actor: actorFor('ready') });
+    expect(verifyBundle((await svc2.exportBundle({ kind: 'appliance', id: a.id })).text).valid).toBe(true);
+  });
+});
