@@ -29,6 +29,7 @@ import { currentOperator, TopologyService, type NetworkSource } from '../topolog
 import { CommandAllowlist, NodeSshRunner, SshService, type CommandTemplate, type SshRunner } from '../ssh';
 import { ConnectionsRepo } from '../store/connections-repo';
 import { openDatabase, type Db } from '../store/database';
+import { startWalCheckpointer } from '../store/wal-checkpointer';
 import { SettingsRepo } from '../store/settings-repo';
 import {
   authorize,
@@ -137,6 +138,8 @@ export async function createApp(config: AppConfig): Promise<App> {
   const redactor = new Redactor();
   const log = createLogger({ sinks: config.logSinks ?? [new FileLogSink(join(config.dataDir, 'logs', 'cairn.log'))], redactor });
   const db = openDatabase(join(config.dataDir, 'cairn.db'));
+  // WAL pages go back into the database from a thread of their own, not inside whichever write crossed the line.
+  const walCheckpointer = startWalCheckpointer(db);
   const events = new EventBus();
   const secrets: SecretStore =
     config.secrets === 'ephemeral' ? new MemorySecretStore() : config.secrets === 'keychain' ? await openKeychain() : config.secrets;
@@ -789,6 +792,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       await updates.close();
       pveSource?.close();
       await demo?.close();
+      await walCheckpointer.close();
       db.close();
     },
   };
