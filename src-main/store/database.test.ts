@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { migrate, openDatabase, schemaVersion, type Db } from './database';
 import { MIGRATIONS, type Migration } from './migrations';
 
@@ -31,6 +32,19 @@ describe('openDatabase', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it('gives a new database 8 KiB pages and leaves an existing one at the size it was made with', () => {
+    expect(openDb().pragma('page_size', { simple: true })).toBe(8192);
+    const old = join(dir, 'old.db');
+    const made = new Database(old);
+    made.pragma('page_size = 4096');
+    made.pragma('journal_mode = WAL');
+    made.exec('CREATE TABLE x (y)');
+    made.close();
+    const reopened = openDb(old);
+    expect(reopened.pragma('page_size', { simple: true })).toBe(4096);
+    expect(reopened.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
   it('creates the data folder when it does not exist', () => {
