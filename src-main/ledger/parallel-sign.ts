@@ -107,7 +107,10 @@ export class Ed25519SignThread {
     const w = this.worker;
     this.worker = null;
     this.generation = this.nextKey;
-    if (w) await w.terminate();
+    if (w) {
+      w.ref(); // so the process waits for it to go
+      await w.terminate();
+    }
   }
 }
 
