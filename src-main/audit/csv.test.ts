@@ -57,6 +57,9 @@ describe('audit CSV', () => {
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
     expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     for (const c of ['+1', '-1', '@SUM(A1)', '\tx']) expect(csvCell(c).replace(/^"/, '').startsWith("'")).toBe(true);
+    // Found by the round-trip property: a value that is itself a guarded-looking formula keeps its own quote.
+    expect(csvCell("'=1")).toBe("''=1");
+    expect(csvCell("'abc")).toBe("'abc");
   });
 
   it('round-trips any actor and target through a strict reader; no cell starts a formula', () => {
@@ -70,7 +73,7 @@ describe('audit CSV', () => {
         const cells = rows[1] as string[];
         expect(cells).toHaveLength(10);
         for (const c of cells) expect(/^[=+\-@\t\r]/.test(c)).toBe(false);
-        const unguard = (s: string) => (/^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s);
+        const unguard = (s: string) => (/^'+[=+\-@\t\r]/.test(s) ? s.slice(1) : s);
         expect(unguard(cells[2] as string)).toBe(actor);
         expect(unguard(cells[6] as string)).toBe(target ?? '');
       }),

@@ -12,7 +12,9 @@ export const CSV_COLUMNS = ['seq', 'at', 'actor', 'roles', 'source', 'action', '
 
 /** One cell, guarded and quoted as needed. */
 export function csvCell(value: string): string {
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  // A value that already starts with quotes before a formula character gets one more, so a reader strips exactly one:
+  // "'=x" (the value) is written "''=x", never confused with "=x" guarded as "'=x".
+  const guarded = /^'*[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 
