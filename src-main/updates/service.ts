@@ -91,7 +91,13 @@ export class UpdateService {
   /** Verify a folder (every listed file's SHA-512 too) and, with an installer, update from it over loopback. */
   async fromFolder(path: string): Promise<UpdateStatus> {
     if (!isAbsolute(path)) throw new AppException('invalid_request', 'Give the folder as an absolute path', { field: 'path' });
-    const st = await fs.stat(path).catch(() => null);
+    // The turn is taken before the stat, not after: otherwise a second call whose stat came back first would take it.
+    // It is handed to run() in the same synchronous step, so nothing can come between.
+    if (this.busy) throw new AppException('conflict', 'An update check is already running');
+    this.busy = true;
+    const st = await fs.stat(path)
+      .catch(() => null)
+      .finally(() => (this.busy = false));
     if (!st?.isDirectory()) throw new AppException('not_found', `${path} is not a folder`, { field: 'path' });
     return this.run({ kind: 'folder', location: path }, async () => {
       const v = await this.verifyFeed(new FolderFeedReader(path));
