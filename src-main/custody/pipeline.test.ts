@@ -7,14 +7,13 @@ import { describe, expect, it } from 'vitest';
 import type { CustodyState } from '../../src-preload/contract';
 import { parseVerifierKey } from '../ledger';
 import { MIGRATIONS } from '../store/migrations';
-import { migrate, openDatabase } from '../store/database';
+import { migrate } from '../store/database';
 import { AppException } from '../util/app-exception';
 import { verifyBundle } from './bundle';
-import { EVENT_SIGNING_PREFIX } from './event';
+import { canonicalJson, EVENT_SIGNING_PREFIX } from './event';
 import { sampleFields, sampleRole } from './samples';
 import { CustodyService } from './service';
 import { actorFor, makeService, registerSample, sampleJob } from './test-support';
-import { MemorySecretStore } from '../secrets';
 
 const PATH: CustodyState[] = ['provisioning', 'ready', 'sealed', 'in_transit_to_customer', 'delivered'];
 
@@ -131,10 +130,10 @@ describe('pipelined batches', () => {
     await svc.recordBatch(inputs, { actor: { id: 'tester', role: 'administrator' } });
     const keys = await svc.keys.load();
     const vkey = parseVerifierKey(keys.operator.vkey);
-    const rows = svc.db.prepare('SELECT body, signature FROM custody_events ORDER BY leaf_index').all() as { body: string; signature: string }[];
+    const rows = svc.db.prepare('SELECT l.data AS leaf, e.signature FROM custody_events e JOIN ledger_custody_leaves l ON l.idx = e.leaf_index ORDER BY e.leaf_index').all() as { leaf: Buffer; signature: string }[];
     expect(rows).toHaveLength(40 * (1 + PATH.length));
     for (const r of rows) {
-      const message = Buffer.concat([Buffer.from(EVENT_SIGNING_PREFIX), Buffer.from(r.body)]);
+      const message = Buffer.concat([Buffer.from(EVENT_SIGNING_PREFIX), Buffer.from(canonicalJson((JSON.parse(r.leaf.toString('utf8')) as { event: unknown }).event))]);
       expect(Buffer.from(keys.operator.signer.sign(message)).toString('base64')).toBe(r.signature);
       expect(vkey.verify(message, Buffer.from(r.signature, 'base64')).ok).toBe(true);
     }
@@ -143,26 +142,53 @@ describe('pipelined batches', () => {
 
 describe('migration 20: custody events in log order', () => {
   it('keeps every event of a version-19 database, and the table stays append-only and in order', async () => {
-    const db = openDatabase(':memory:', MIGRATIONS.filter((m) => m.version <= 19));
-    const svc = new CustodyService({ db, secrets: new MemorySecretStore(), user: 'tester' });
+    const { svc, db, secrets } = makeService();
     const a = (await registerSample(svc)).appliance;
     const st = svc.replayed(a.id);
     await svc.record({ applianceId: a.id, expectedSeq: 0, to: 'provisioning', operator: { name: 'Op', role: sampleRole('provisioning') }, site: { name: 'Hub' }, reason: 'p', fields: sampleFields('provisioning', st), attachments: [] }, { actor: actorFor('provisioning') });
-    const before = db.prepare('SELECT * FROM custody_events ORDER BY leaf_index').all();
+    const details = svc.detail(a.id);
+    const columns = 'leaf_index, appliance_id, seq, to_state, at, event_sha256, signature, public_key_id';
+    const before = db.prepare(`SELECT ${columns} FROM custody_events ORDER BY leaf_index`).all() as Record<string, unknown>[];
+    const bodies = (db.prepare('SELECT l.data FROM custody_events e JOIN ledger_custody_leaves l ON l.idx = e.leaf_index ORDER BY e.leaf_index').pluck().all() as Buffer[]).map((l) =>
+      canonicalJson((JSON.parse(l.toString('utf8')) as { event: unknown }).event),
+    );
+    // Back to the version-19 layout: clustered on (appliance, seq), the body in a column of its own.
+    db.exec(`
+      DROP TABLE custody_events;
+      CREATE TABLE custody_events (
+        appliance_id TEXT NOT NULL REFERENCES custody_appliances(id), seq INTEGER NOT NULL CHECK (seq >= 0), to_state TEXT NOT NULL, at TEXT NOT NULL,
+        body TEXT NOT NULL, event_sha256 TEXT NOT NULL, signature TEXT NOT NULL, public_key_id TEXT NOT NULL REFERENCES custody_keys(key_id),
+        leaf_index INTEGER NOT NULL UNIQUE, PRIMARY KEY (appliance_id, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX custody_events_leaf ON custody_events(leaf_index);`);
+    const put = db.prepare(`INSERT INTO custody_events (${columns}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    before.forEach((r, i) => put.run(...Object.values(r), bodies[i]));
+    db.prepare('DELETE FROM schema_migrations WHERE version = 20').run();
+
     expect(migrate(db, MIGRATIONS)).toBe(1);
-    expect(db.prepare('SELECT * FROM custody_events ORDER BY leaf_index').all()).toEqual(before);
+    expect(db.prepare(`SELECT ${columns} FROM custody_events ORDER BY leaf_index`).all()).toEqual(before);
     const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'custody_events'").pluck().get() as string).replace(/\s+/g, ' ');
     expect(sql).toContain('leaf_index INTEGER PRIMARY KEY');
     expect(sql).not.toContain('WITHOUT ROWID');
-    expect(() => db.prepare('UPDATE custody_events SET reason = 1').run()).toThrow();
+    expect(db.prepare("SELECT COUNT(*) FROM pragma_table_info('custody_events') WHERE name = 'body'").pluck().get()).toBe(0);
     expect(() => db.prepare('UPDATE custody_events SET to_state = ?').run('closed')).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM custody_events').run()).toThrow(/append-only/);
-    expect(() => db.prepare("INSERT INTO custody_events SELECT leaf_index + 100, appliance_id, seq + 5, to_state, at, body, event_sha256, signature, public_key_id FROM custody_events LIMIT 1").run()).toThrow(/append-only/);
-    expect(() => db.prepare("INSERT INTO custody_events SELECT leaf_index + 100, appliance_id, seq, to_state, at, body, event_sha256, signature, public_key_id FROM custody_events LIMIT 1").run()).toThrow();
-    // The service goes on recording and exporting on the migrated table.
-    const svc2 = new CustodyService({ db, secrets: (svc as unknown as { keys: { secrets: MemorySecretStore } }).keys.secrets, user: 'tester' });
-    const st1 = svc2.replayed(a.id);
-    await svc2.record({ applianceId: a.id, expectedSeq: 1, to: 'ready', operator: { name: 'Op', role: sampleRole('ready') }, site: { name: 'Hub' }, reason: 'r', fields: sampleFields('ready', st1), attachments: [] }, { actor: actorFor('ready') });
-    expect(verifyBundle((await svc2.exportBundle({ kind: 'appliance', id: a.id })).text).valid).toBe(true);
+    expect(() => db.prepare(`INSERT INTO custody_events (${columns}) SELECT leaf_index + 100, appliance_id, seq + 5, to_state, at, event_sha256, signature, public_key_id FROM custody_events LIMIT 1`).run()).toThrow(/append-only/);
+    expect(() => db.prepare(`INSERT INTO custody_events (${columns}) SELECT leaf_index + 100, appliance_id, seq, to_state, at, event_sha256, signature, public_key_id FROM custody_events LIMIT 1`).run()).toThrow();
+    // The service reads the same history back out of the log leaves, goes on recording and exports a bundle that verifies.
+    const again = new CustodyService({ db, secrets, user: 'tester' });
+    expect(again.detail(a.id)).toEqual(details);
+    const st1 = again.replayed(a.id);
+    await again.record({ applianceId: a.id, expectedSeq: 1, to: 'ready', operator: { name: 'Op', role: sampleRole('ready') }, site: { name: 'Hub' }, reason: 'r', fields: sampleFields('ready', st1), attachments: [] }, { actor: actorFor('ready') });
+    expect(verifyBundle((await again.exportBundle({ kind: 'appliance', id: a.id })).text).valid).toBe(true);
+  });
+
+  it('refuses to read an event whose log leaf does not frame it (a damaged store), rather than showing another body', async () => {
+    const { svc, db } = makeService();
+    const a = (await registerSample(svc)).appliance;
+    // Leaves are append-only; a damaged row is simulated by a row naming a signature its leaf does not carry.
+    db.exec('DROP TRIGGER custody_events_no_update');
+    db.prepare("UPDATE custody_events SET signature = 'AAAA' WHERE appliance_id = ?").run(a.id);
+    expect(() => svc.detail(a.id)).toThrow(/store is damaged/);
   });
 });

@@ -107,7 +107,10 @@ export const CUSTODY_MIGRATION_SQL = `
  * (the signed body) and appliance ids are random, so each batch used to
  * insert into pages all over the tree, splitting them: ~40 µs per event of
  * insert and commit, against ~7 in log order. The duplicate index on
- * leaf_index goes too. Same columns, same rows, same append-only triggers.
+ * leaf_index goes too, and so does the body column: the signed body is
+ * stored once, inside the event's leaf in ledger_custody_leaves (whose
+ * bytes the log commits to), and read back from there. Same rows
+ * otherwise, same append-only triggers.
  */
 export const CUSTODY_EVENTS_IN_LOG_ORDER_SQL = `
   CREATE TABLE custody_events_in_log_order (
@@ -116,14 +119,13 @@ export const CUSTODY_EVENTS_IN_LOG_ORDER_SQL = `
     seq INTEGER NOT NULL CHECK (seq >= 0),
     to_state TEXT NOT NULL,
     at TEXT NOT NULL,
-    body TEXT NOT NULL,
     event_sha256 TEXT NOT NULL,
     signature TEXT NOT NULL,
     public_key_id TEXT NOT NULL REFERENCES custody_keys(key_id),
     UNIQUE (appliance_id, seq)
   );
-  INSERT INTO custody_events_in_log_order (leaf_index, appliance_id, seq, to_state, at, body, event_sha256, signature, public_key_id)
-    SELECT leaf_index, appliance_id, seq, to_state, at, body, event_sha256, signature, public_key_id FROM custody_events ORDER BY leaf_index;
+  INSERT INTO custody_events_in_log_order (leaf_index, appliance_id, seq, to_state, at, event_sha256, signature, public_key_id)
+    SELECT leaf_index, appliance_id, seq, to_state, at, event_sha256, signature, public_key_id FROM custody_events ORDER BY leaf_index;
   DROP TABLE custody_events;
   ALTER TABLE custody_events_in_log_order RENAME TO custody_events;
   CREATE TRIGGER custody_events_in_order BEFORE INSERT ON custody_events

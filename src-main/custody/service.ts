@@ -63,7 +63,8 @@ interface ApplianceRow {
 interface EventRow {
   appliance_id: string;
   seq: number;
-  body: string;
+  /** The Merkle leaf the event is stored as (its body is inside: see bodyText). */
+  leaf: Buffer;
   event_sha256: string;
   signature: string;
   public_key_id: string;
@@ -93,6 +94,22 @@ export interface CustodyServiceOptions {
 }
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+const LEAVES = `${LEDGER_LOG_PREFIXES.custody}_leaves`;
+const LEAF_HEAD = Buffer.from('{"event":', 'utf8');
+
+/**
+ * An event's canonical body, cut out of its Merkle leaf (the body is stored once, in the log: see leafBytesOf for the
+ * layout). The leaf must be exactly that layout with this row's key id and signature, or the store is damaged.
+ */
+function bodyText(r: Pick<EventRow, 'leaf' | 'leaf_index' | 'public_key_id' | 'signature'>): string {
+  const tail = Buffer.from(`,"publicKeyId":${JSON.stringify(r.public_key_id)},"signature":${JSON.stringify(r.signature)}}`, 'utf8');
+  const leaf = r.leaf;
+  if (leaf.length <= LEAF_HEAD.length + tail.length || !leaf.subarray(0, LEAF_HEAD.length).equals(LEAF_HEAD) || !leaf.subarray(leaf.length - tail.length).equals(tail)) {
+    throw new AppException('internal', `custody log leaf ${r.leaf_index} is not the event its row describes: the store is damaged`);
+  }
+  return leaf.toString('utf8', LEAF_HEAD.length, leaf.length - tail.length);
+}
 
 export function refusalError(r: TransitionRefusal): AppException {
   const code = r.code === 'illegal_transition' || r.code === 'out_of_order' ? 'conflict' : 'invalid_request';
@@ -396,11 +413,11 @@ export class CustodyService {
     if (items.length === 0) return [];
     const appended = this.log.appendBatch(items.map((it, i) => leafBytesOf(it.canonical, keys.operator.id, signatures[i] as string)));
     const insert = this.sql(
-      'INSERT INTO custody_events (appliance_id, seq, to_state, at, body, event_sha256, signature, public_key_id, leaf_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO custody_events (appliance_id, seq, to_state, at, event_sha256, signature, public_key_id, leaf_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const out = items.map((it, i) => {
       const { index } = appended[i] as { index: number };
-      insert.run(it.body.applianceId, it.body.seq, it.body.to, it.body.at, it.canonical, it.hash, signatures[i], keys.operator.id, index);
+      insert.run(it.body.applianceId, it.body.seq, it.body.to, it.body.at, it.hash, signatures[i], keys.operator.id, index);
       return { leafIndex: index, signature: signatures[i] as string };
     });
     const size = this.log.size;
@@ -422,24 +439,25 @@ export class CustodyService {
   }
 
   private events(applianceId: string): EventRow[] {
-    return this.sql('SELECT * FROM custody_events WHERE appliance_id = ? ORDER BY seq').all(applianceId) as EventRow[];
+    return this.sql(`SELECT e.*, l.data AS leaf FROM custody_events e JOIN ${LEAVES} l ON l.idx = e.leaf_index WHERE e.appliance_id = ? ORDER BY e.seq`).all(applianceId) as EventRow[];
   }
 
   /** The appliance's history replayed: state, seals, manifest, sanitisation in progress. */
   replayed(applianceId: string): ReplayState {
-    const r = replay(this.events(applianceId).map((e) => ({ body: JSON.parse(e.body) as EventBody, hash: e.event_sha256 })));
+    const r = replay(this.events(applianceId).map((e) => ({ body: JSON.parse(bodyText(e)) as EventBody, hash: e.event_sha256 })));
     if (!r.ok || !r.state) throw new AppException('internal', `The stored custody history of ${applianceId} does not replay: ${r.ok ? 'no events' : r.refusal.reason}`);
     return r.state;
   }
 
   board(): CustodyBoard {
     const rows = this.sql(
-        `SELECT a.id, a.serial, a.model, a.job_id, j.customer, e.to_state, e.at, e.seq, e.body
+        `SELECT a.id, a.serial, a.model, a.job_id, j.customer, e.to_state, e.at, e.seq, e.leaf_index, e.public_key_id, e.signature, l.data AS leaf
          FROM custody_appliances a JOIN custody_jobs j ON j.id = a.job_id
          JOIN custody_events e ON e.appliance_id = a.id AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id)
+         JOIN ${LEAVES} l ON l.idx = e.leaf_index
          ORDER BY e.at DESC, a.id`,
       )
-      .all() as { id: string; serial: string; model: string; job_id: string; customer: string; to_state: CustodyState; at: string; seq: number; body: string }[];
+      .all() as ({ id: string; serial: string; model: string; job_id: string; customer: string; to_state: CustodyState; at: string; seq: number } & Pick<EventRow, 'leaf' | 'leaf_index' | 'public_key_id' | 'signature'>)[];
     const columns = CUSTODY_STATES.map((state) => ({
       state,
       appliances: rows
@@ -453,7 +471,7 @@ export class CustodyService {
           state,
           since: r.at,
           events: r.seq + 1,
-          lastOperator: (JSON.parse(r.body) as EventBody).operator.name,
+          lastOperator: (JSON.parse(bodyText(r)) as EventBody).operator.name,
         })),
     })).filter((c) => c.appliances.length > 0);
     return { columns, jobs: this.jobs(), origin: this.origin, logSize: this.log.size };
@@ -464,7 +482,7 @@ export class CustodyService {
     const rows = this.events(applianceId);
     const st = this.replayed(applianceId);
     const timeline: CustodyEventView[] = rows.map((r) => {
-      const b = JSON.parse(r.body) as EventBody;
+      const b = JSON.parse(bodyText(r)) as EventBody;
       return {
         seq: b.seq,
         from: b.from,
@@ -513,7 +531,7 @@ export class CustodyService {
       rows = this.events(scope.id);
     } else {
       this.job(scope.id);
-      rows = this.sql('SELECT e.* FROM custody_events e JOIN custody_appliances a ON a.id = e.appliance_id WHERE a.job_id = ? ORDER BY e.leaf_index')
+      rows = this.sql(`SELECT e.*, l.data AS leaf FROM custody_events e JOIN custody_appliances a ON a.id = e.appliance_id JOIN ${LEAVES} l ON l.idx = e.leaf_index WHERE a.job_id = ? ORDER BY e.leaf_index`)
         .all(scope.id) as EventRow[];
     }
     if (rows.length === 0) throw new AppException('not_found', `No custody events for ${scope.kind} ${scope.id}`, { field: 'id' });
@@ -538,7 +556,7 @@ export class CustodyService {
       scope,
       exportedAt,
       events: rows.map((r) => ({
-        event: JSON.parse(r.body) as unknown,
+        event: JSON.parse(bodyText(r)) as unknown,
         signature: r.signature,
         publicKeyId: r.public_key_id,
         leafIndex: r.leaf_index,

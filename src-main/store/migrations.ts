@@ -217,7 +217,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 20,
-    name: 'custody: events stored in log order (leaf_index as the rowid, appliance and seq unique), not clustered on random appliance ids',
+    name: 'custody: events stored in log order (leaf_index as the rowid, appliance and seq unique), not clustered on random appliance ids; the signed body kept once, in the log leaf',
     sql: CUSTODY_EVENTS_IN_LOG_ORDER_SQL,
   },
 ];
