@@ -106,6 +106,8 @@ export async function custodyBench(args: string[]): Promise<void> {
     const jobs: string[] = [];
     progress(`appending ${total} events: ${appliances} appliances × ${PER_APPLIANCE} (registration + ${STEPS.length} steps), ${GROUP} appliances per batch`);
     let appendMs = 0;
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
     let buildMs = 0;
     let inFlight: Promise<unknown> = Promise.resolve();
     const register = (g: number): Promise<string[]> => {
@@ -165,6 +167,8 @@ export async function custodyBench(args: string[]): Promise<void> {
     t = performance.now();
     await inFlight;
     appendMs += performance.now() - t;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
     const appendRate = (total * 1000) / appendMs;
     emit({
       name: 'custody.append.rate',
@@ -173,7 +177,7 @@ export async function custodyBench(args: string[]): Promise<void> {
       target: '>=0.5x sign',
       baseline: signRate,
       met: appendRate >= 0.5 * signRate,
-      note: `${total} events (per batch of ${GROUP} appliances: one transaction for their registrations, one for their ${GROUP * STEPS.length} steps); ${(appendRate / signRate).toFixed(2)}x the single-core sign rate; two batches in flight, signatures on the signing thread; building inputs (${(buildMs / 1000).toFixed(1)} s) not counted; ${(appendMs / 1000).toFixed(1)} s in all; log size ${svc.log.size}`,
+      note: `${total} events (per batch of ${GROUP} appliances: one transaction for their registrations, one for their ${GROUP * STEPS.length} steps); ${(appendRate / signRate).toFixed(2)}x the single-core sign rate; two batches in flight, signatures on the signing thread; the process kept ${cpuShare.toFixed(2)} of ${cores} cores busy; building inputs (${(buildMs / 1000).toFixed(1)} s) not counted; ${(appendMs / 1000).toFixed(1)} s in all; log size ${svc.log.size}`,
     });
 
     // ---- one job's bundle, verified with the signature checks on worker threads.

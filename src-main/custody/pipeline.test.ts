@@ -12,7 +12,7 @@ import { AppException } from '../util/app-exception';
 import { verifyBundle } from './bundle';
 import { canonicalJson, EVENT_SIGNING_PREFIX } from './event';
 import { sampleFields, sampleRole } from './samples';
-import { CustodyService } from './service';
+import { CustodyService, orderedIdAfter } from './service';
 import { actorFor, makeService, registerSample, sampleJob } from './test-support';
 
 const PATH: CustodyState[] = ['provisioning', 'ready', 'sealed', 'in_transit_to_customer', 'delivered'];
@@ -190,5 +190,40 @@ describe('migration 20: custody events in log order', () => {
     db.exec('DROP TRIGGER custody_events_no_update');
     db.prepare("UPDATE custody_events SET signature = 'AAAA' WHERE appliance_id = ?").run(a.id);
     expect(() => svc.detail(a.id)).toThrow(/store is damaged/);
+  });
+});
+
+describe('appliance ids', () => {
+  it('are in time order, strictly increasing within a millisecond and across a clock step back', () => {
+    let last = '';
+    const ids: string[] = [];
+    for (const [now, random] of [
+      [1_700_000_000_000, 'ffffffff'],
+      [1_700_000_000_000, '00000000'],
+      [1_700_000_000_000, '00000001'],
+      [1_699_999_000_000, 'aaaaaaaa'],
+      [1_700_000_000_001, '00000000'],
+    ] as const) {
+      last = orderedIdAfter('apl', last, now, random);
+      ids.push(last);
+    }
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^apl-[0-9a-f]{20}$/);
+    expect(ids[0]).toBe('apl-018bcfe56800ffffffff');
+    expect(ids[1]).toBe('apl-018bcfe56801' + '00000000');
+  });
+
+  it('registered in a batch come out in the order they were given', async () => {
+    const { svc } = makeService();
+    const job = sampleJob(svc).id;
+    const ids = await svc.registerBatch(
+      Array.from({ length: 30 }, (_, i) => ({
+        jobId: job, serial: `ORD-${i}`, model: 'BoxX', capacityBytes: 1, firmwareVersion: '1', securityModuleId: `H${i}`, encryptionKeyId: `K${i}`, kmsKeyRef: `kms://${i}`,
+        operator: { name: 'Op', role: 'logistics_coordinator' as const }, site: { name: 'Hub' }, reason: 'import',
+      })),
+      { actor: actorFor('ordered') },
+    );
+    expect([...ids].sort()).toEqual(ids);
   });
 });
