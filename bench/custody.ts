@@ -28,7 +28,7 @@ import { CustodyService } from '../src-main/custody/service';
 import { fromBase64, InclusionBatch, leafHash, verifyInclusion } from '../src-main/ledger';
 import { MemorySecretStore } from '../src-main/secrets';
 import { openDatabase } from '../src-main/store/database';
-import { startWalCheckpointer } from '../src-main/store/wal-checkpointer';
+import { WalCheckpointer } from '../src-main/store/wal-checkpointer';
 import type { ReplayState } from '../src-main/custody/machine';
 import { emit } from './report';
 
@@ -98,10 +98,10 @@ export async function custodyBench(args: string[]): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'cairn-custody-bench-'));
   const db = openDatabase(join(dir, 'cairn.db'));
-  // As the app runs it (create-app): WAL checkpoints on their own thread.
-  const walCheckpointer = startWalCheckpointer(db);
+  // As the app runs it (create-app): while custody writes, WAL checkpoints on their own thread.
+  const walCheckpointer = new WalCheckpointer(db);
   try {
-    const svc = new CustodyService({ db, secrets: new MemorySecretStore(), user: 'bench' });
+    const svc = new CustodyService({ db, secrets: new MemorySecretStore(), user: 'bench', beforeWrite: (n) => n >= 256 && walCheckpointer.nudge() });
     const actor = { id: 'bench', role: 'administrator' as const };
     const jobs: string[] = [];
     progress(`appending ${total} events: ${appliances} appliances × ${PER_APPLIANCE} (registration + ${STEPS.length} steps), ${GROUP} appliances per batch`);
@@ -238,7 +238,7 @@ export async function custodyBench(args: string[]): Promise<void> {
     if (JSON.stringify(sequential) !== JSON.stringify(parallel)) throw new Error('the parallel and sequential verifiers disagree');
     emit({ name: 'custody.bundle.verify_sequential.seconds', value: seqSeconds, unit: 's', note: `one thread; worker threads are ${(seqSeconds / parallelSeconds).toFixed(2)}x faster; results identical` });
   } finally {
-    await walCheckpointer.close();
+    await walCheckpointer.stop();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }

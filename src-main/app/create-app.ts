@@ -29,7 +29,7 @@ import { currentOperator, TopologyService, type NetworkSource } from '../topolog
 import { CommandAllowlist, NodeSshRunner, SshService, type CommandTemplate, type SshRunner } from '../ssh';
 import { ConnectionsRepo } from '../store/connections-repo';
 import { openDatabase, type Db } from '../store/database';
-import { startWalCheckpointer } from '../store/wal-checkpointer';
+import { WalCheckpointer } from '../store/wal-checkpointer';
 import { SettingsRepo } from '../store/settings-repo';
 import {
   authorize,
@@ -138,8 +138,8 @@ export async function createApp(config: AppConfig): Promise<App> {
   const redactor = new Redactor();
   const log = createLogger({ sinks: config.logSinks ?? [new FileLogSink(join(config.dataDir, 'logs', 'cairn.log'))], redactor });
   const db = openDatabase(join(config.dataDir, 'cairn.db'));
-  // WAL pages go back into the database from a thread of their own, not inside whichever write crossed the line.
-  const walCheckpointer = startWalCheckpointer(db);
+  // While custody writes large batches (imports), WAL pages go back into the database from a thread of their own.
+  const walCheckpointer = new WalCheckpointer(db);
   const events = new EventBus();
   const secrets: SecretStore =
     config.secrets === 'ephemeral' ? new MemorySecretStore() : config.secrets === 'keychain' ? await openKeychain() : config.secrets;
@@ -163,7 +163,7 @@ export async function createApp(config: AppConfig): Promise<App> {
   const inventory = new InventoryRepo(db);
   const fleet = new FleetQueries(db, () => settings.get().syncIntervalSeconds, Date.now, inventory);
   const rrd = new RrdService(db, source);
-  const custody = new CustodyService({ db, secrets });
+  const custody = new CustodyService({ db, secrets, beforeWrite: (n) => n >= 256 && walCheckpointer.nudge() });
   const fieldLog = new FieldLog(custody);
   // The audit trail shares the installation id with custody: origin `cairn.audit/<install-id>`.
   const audit = new AuditService({ db, secrets, installId: custody.installId });
@@ -792,7 +792,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       await updates.close();
       pveSource?.close();
       await demo?.close();
-      await walCheckpointer.close();
+      await walCheckpointer.stop();
       db.close();
     },
   };

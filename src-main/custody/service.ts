@@ -91,6 +91,8 @@ export interface CustodyServiceOptions {
   clock?: () => Date;
   /** The OS user the operator key belongs to (tests fix it). */
   user?: string;
+  /** Called before each batch is written, with its number of events (the app nudges its WAL checkpointer for large ones). */
+  beforeWrite?: (events: number) => void;
 }
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
@@ -145,7 +147,10 @@ export class CustodyService {
     this.log = new MerkleLog(opts.db, { prefix: LEDGER_LOG_PREFIXES.custody });
     this.installId = opts.db.prepare('SELECT install_id FROM custody_install WHERE id = 1').pluck().get() as string;
     this.keys = new CustodyKeys(opts.db, opts.secrets, this.installId, opts.user);
+    this.beforeWrite = opts.beforeWrite ?? (() => undefined);
   }
+
+  private readonly beforeWrite: (events: number) => void;
 
   get origin(): string {
     return this.keys.origin;
@@ -367,6 +372,7 @@ export class CustodyService {
     signing.catch(() => undefined);
     const run = this.commitQueue.then(async () => {
       const signatures = (await signing).map(toBase64);
+      this.beforeWrite(items.length);
       this.db.transaction(() => {
         inTransaction();
         this.commitSigned(keys, items, signatures);

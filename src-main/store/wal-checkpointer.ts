@@ -1,17 +1,21 @@
 /**
- * WAL checkpoints off the writing thread. In WAL mode every commit appends
- * pages to the -wal file, and by default the committing connection copies
- * them back into the database (and fsyncs it) whenever the WAL passes 1,000
- * pages: on the main thread, inside whichever write happened to cross the
- * line. The custody record path writes ~2.4 KB per signed event, so that
- * was a fifth of its time.
+ * WAL checkpoints off the writing thread, while there is heavy writing.
  *
- * Here a worker thread with its own connection runs a PASSIVE checkpoint
- * every `intervalMs` (it never waits for readers or writers, and copies
- * only committed frames), and the writing connection keeps an automatic
- * checkpoint only as a backstop at `backstopPages`, so the WAL stays
- * bounded if the thread falls behind or dies. Durability is unchanged:
- * commits are durable by the same rules (synchronous = NORMAL).
+ * In WAL mode every commit appends pages to the -wal file, and by default
+ * the committing connection copies them back into the database (and fsyncs
+ * it) whenever the WAL passes 1,000 pages: on the main thread, inside
+ * whichever write happened to cross the line. The custody record path
+ * writes ~1.5 KB per signed event, and that was a fifth of its time.
+ *
+ * A writer that is about to write a lot calls `nudge()`. That starts (or
+ * keeps) a worker thread with its own connection, which runs a PASSIVE
+ * checkpoint every `intervalMs` (it never waits for readers or writers and
+ * copies only committed frames), while the writing connection keeps an
+ * automatic checkpoint only as a backstop at `backstopPages`, so the WAL
+ * stays bounded if the thread falls behind or dies. After `idleMs` without
+ * a nudge the thread checkpoints once more and stops, and the connection
+ * gets SQLite's default back: an idle console carries no extra thread.
+ * Durability is unchanged (synchronous = NORMAL either way).
  *
  * The worker is an inline script that loads better-sqlite3 from the path
  * this module resolves, so it needs no bundled file of its own.
@@ -30,7 +34,6 @@ const run = () => {
 };
 const timer = setInterval(run, workerData.intervalMs);
 parentPort.on('message', (m) => {
-  if (m === 'now') run();
   if (m === 'stop') {
     clearInterval(timer);
     run();
@@ -40,44 +43,72 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** The default automatic checkpoint, restored on close. */
+/** SQLite's automatic checkpoint, which the writing connection has whenever the thread is not running. */
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 
-export interface WalCheckpointer {
-  /** Asks for a checkpoint now (tests; after a large import). */
-  nudge(): void;
-  /** Stops the thread after a last checkpoint and gives the writing connection its automatic checkpoint back. */
-  close(): Promise<void>;
+export interface WalCheckpointerOptions {
+  intervalMs?: number;
+  backstopPages?: number;
+  /** How long after the last nudge the thread stops. */
+  idleMs?: number;
 }
 
-export function startWalCheckpointer(db: Db, opts: { intervalMs?: number; backstopPages?: number } = {}): WalCheckpointer {
-  const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
-  if (db.memory || mode !== 'wal') return { nudge() {}, close: async () => {} };
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file: db.name, intervalMs: opts.intervalMs ?? 200 },
-    // Plain Node: the script needs no loader (under tsx the parent's --import would be inherited).
-    execArgv: [],
-  });
-  worker.unref();
-  let alive = true;
-  const backstop = () => {
-    if (alive && db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
-    alive = false;
-  };
-  // A thread that cannot start or dies hands the job back to the writing connection.
-  worker.on('error', backstop);
-  worker.on('exit', backstop);
-  db.pragma(`wal_autocheckpoint = ${opts.backstopPages ?? 16_384}`);
-  return {
-    nudge: () => alive && worker.postMessage('now'),
-    async close() {
-      if (!alive) return;
-      const exited = new Promise((r) => worker.once('exit', r));
-      // Held until it has gone: an unreferenced thread would let the process end mid-close, its exit code lost.
-      worker.ref();
-      worker.postMessage('stop');
-      await exited;
-    },
-  };
+export class WalCheckpointer {
+  private worker: Worker | null = null;
+  private stopping: Promise<void> | null = null;
+  private idle: NodeJS.Timeout | null = null;
+  private readonly enabled: boolean;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: WalCheckpointerOptions = {},
+  ) {
+    const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+    this.enabled = !db.memory && mode === 'wal';
+  }
+
+  /** Whether the thread is running now (tests, diagnostics). */
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Heavy writing ahead or under way: start the thread, or keep it running. */
+  nudge(): void {
+    if (!this.enabled || !this.db.open) return;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => void this.stop(), this.opts.idleMs ?? 30_000);
+    this.idle.unref();
+    if (this.worker) return;
+    const w = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file: this.db.name, intervalMs: this.opts.intervalMs ?? 200 },
+      // Plain Node: the script needs no loader (under tsx the parent's --import would be inherited).
+      execArgv: [],
+    });
+    w.unref();
+    // A thread that cannot start or dies hands the job back to the writing connection.
+    const gone = () => {
+      if (this.worker !== w) return;
+      this.worker = null;
+      if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+    };
+    w.on('error', gone);
+    w.on('exit', gone);
+    this.worker = w;
+    this.db.pragma(`wal_autocheckpoint = ${this.opts.backstopPages ?? 16_384}`);
+  }
+
+  /** Stops the thread after a last checkpoint; the writing connection gets its automatic checkpoint back. */
+  async stop(): Promise<void> {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    const w = this.worker;
+    if (!w) return this.stopping ?? undefined;
+    const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    // Held until it has gone: an unreferenced thread would let the process end mid-close, its exit code lost.
+    w.ref();
+    w.postMessage('stop');
+    this.stopping = exited;
+    await exited;
+  }
 }
