@@ -227,3 +227,28 @@ describe('appliance ids', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 });
+
+describe('remembered states', () => {
+  it('another process writing an appliance costs at most one refused batch, never a stuck form', async () => {
+    const { svc, db, secrets } = makeService();
+    const a = (await registerSample(svc)).appliance;
+    const step = (s: CustodyService, to: CustodyState) => {
+      const st = s.replayed(a.id);
+      return s.recordBatch([{ applianceId: a.id, expectedSeq: st.seq, to, operator: { name: 'Op', role: sampleRole(to) }, site: { name: 'Hub' }, reason: to, fields: sampleFields(to, st), attachments: [] }], { actor: actorFor(to) });
+    };
+    await step(svc, 'provisioning');
+    // A second service on the same database stands in for another process (the CLI merging a field log, say).
+    const other = new CustodyService({ db, secrets, user: 'tester', clock: () => svc.clock() });
+    await step(other, 'ready');
+    // The form is opened after that write, so it carries seq 2: the first service must not answer from its memory of seq 1.
+    await step(svc, 'sealed');
+    expect(svc.detail(a.id).timeline.map((e) => e.to)).toEqual(['ordered', 'provisioning', 'ready', 'sealed']);
+    // A form that is itself stale is refused as before, with the database's seq.
+    const stale = await settle(
+      svc.recordBatch([{ applianceId: a.id, expectedSeq: 2, to: 'in_transit_to_customer', operator: { name: 'Op', role: sampleRole('in_transit_to_customer') }, site: { name: 'Hub' }, reason: 'x', fields: {}, attachments: [] }], { actor: actorFor('in_transit_to_customer') }),
+    );
+    expect(stale).toBeInstanceOf(AppException);
+    expect((stale as AppException).message).toContain('now at event 3');
+    expect(verifyBundle((await svc.exportBundle({ kind: 'appliance', id: a.id })).text).valid).toBe(true);
+  });
+});
