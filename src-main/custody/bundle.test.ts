@@ -261,3 +261,30 @@ describe('malformed bundles', () => {
     expect(() => canonicalJson({ a: Number.NaN })).toThrow();
   });
 });
+
+describe('malformed event entries', () => {
+  it('are named by their path, as the whole-bundle schema would name them, and stop verification at the format check', async () => {
+    const { svc } = makeService();
+    const a = (await registerSample(svc)).appliance;
+    await walk(svc, a.id, ['provisioning', 'ready']);
+    const good = JSON.parse((await svc.exportBundle({ kind: 'appliance', id: a.id })).text) as Bundle;
+    const cases: [string, (b: Bundle) => void, RegExp][] = [
+      ['a negative leaf index', (b) => ((b.events[2] as { leafIndex: number }).leafIndex = -1), /^format: events\.2\.leafIndex: /],
+      ['an unknown key', (b) => ((b.events[1] as unknown as Record<string, unknown>).extra = 1), /^format: events\.1: /],
+      ['an entry that is not an object', (b) => ((b.events as unknown[])[0] = 'x'), /^format: events\.0: /],
+      ['a proof element that is not a string', (b) => ((b.events[1] as unknown as { inclusionProof: unknown[] }).inclusionProof[0] = 7), /^format: events\.1\.inclusionProof\.0: /],
+      ['no events', (b) => (b.events = []), /^format: events: /],
+    ];
+    for (const [what, change, failure] of cases) {
+      const b = clone(good);
+      change(b);
+      const r = expectInvalid(b);
+      expect(r.checks.map((c) => c.name), what).toEqual(['format']);
+      expect(r.failures[0], what).toMatch(failure);
+      // The same words the whole-bundle schema gives.
+      const whole = BundleSchema.safeParse(b);
+      expect(whole.success, what).toBe(false);
+      if (!whole.success) expect(r.failures[0], what).toBe(`format: ${whole.error.issues[0]!.path.map(String).join('.')}: ${whole.error.issues[0]!.message}`);
+    }
+  });
+});

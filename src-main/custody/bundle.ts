@@ -27,30 +27,35 @@ const MAX_FAILURES_PER_CHECK = 20;
 
 const B64 = z.string().max(200);
 
+/** One event entry of a bundle. */
+export const BundleEventSchema = z.strictObject({
+  event: z.unknown(),
+  signature: B64,
+  publicKeyId: z.string().min(1).max(200),
+  leafIndex: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  inclusionProof: z.array(B64).max(64),
+});
+
 export const BundleSchema = z.strictObject({
   format: z.literal(BUNDLE_FORMAT),
   version: z.literal(BUNDLE_VERSION),
   origin: z.string().min(1).max(200),
   scope: z.strictObject({ kind: z.enum(['appliance', 'job']), id: z.string().min(1).max(200).regex(/^\S+$/) }),
   exportedAt: z.string().regex(/^\S{1,40}$/),
-  events: z
-    .array(
-      z.strictObject({
-        event: z.unknown(),
-        signature: B64,
-        publicKeyId: z.string().min(1).max(200),
-        leafIndex: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-        inclusionProof: z.array(B64).max(64),
-      }),
-    )
-    .min(1)
-    .max(MAX_EVENTS),
+  events: z.array(BundleEventSchema).min(1).max(MAX_EVENTS),
   publicKeys: z.array(z.strictObject({ id: z.string().min(1).max(200), vkey: z.string().min(1).max(400) })).min(1).max(100),
   checkpoint: z.string().min(1).max(10_000),
   heads: z.string().min(1).max(MAX_EVENTS * 120),
   verifierKeys: z.array(z.string().min(1).max(400)).min(1).max(16),
 });
 export type Bundle = z.infer<typeof BundleSchema>;
+
+/**
+ * What the verifier parses first: the bundle with its events left as they are. Each event entry is then checked
+ * against BundleEventSchema as it is verified (the same rules and the same error paths as BundleSchema), so a
+ * 100,000-event bundle is not copied whole by the parser before the work starts.
+ */
+const BundleEnvelopeSchema = BundleSchema.extend({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS) });
 export type BundleEvent = Bundle['events'][number];
 
 /** The text of the signed export statement. */
@@ -174,13 +179,21 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSin
     c.add('parse', [`not JSON: ${err instanceof Error ? err.message : String(err)}`], '');
     return { result: c.result() };
   }
-  const parsed = BundleSchema.safeParse(json);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    c.add('format', [`${i?.path.map(String).join('.') || 'bundle'}: ${i?.message ?? 'invalid'}`], '');
+  const formatError = (issue: z.core.$ZodIssue | undefined, prefix: PropertyKey[] = []): Pending => {
+    c.add('format', [`${[...prefix, ...(issue?.path ?? [])].map(String).join('.') || 'bundle'}: ${issue?.message ?? 'invalid'}`], '');
     return { result: c.result() };
+  };
+  const envelope = BundleEnvelopeSchema.safeParse(json);
+  if (!envelope.success) return formatError(envelope.error.issues[0]);
+  const entries: BundleEvent[] = [];
+  for (let i = 0; i < envelope.data.events.length; i++) {
+    const e = BundleEventSchema.safeParse(envelope.data.events[i]);
+    if (!e.success) return formatError(e.error.issues[0], ['events', i]);
+    // The entry as parsed from the text: it has exactly the checked shape (a strict object of plain JSON values),
+    // and keeping it rather than the checker's copy halves what a large bundle holds in memory.
+    entries.push(envelope.data.events[i] as BundleEvent);
   }
-  const b = parsed.data;
+  const b: Bundle = { ...envelope.data, events: entries };
   c.add('format', [], `${BUNDLE_FORMAT} v${b.version}, ${b.events.length} event${b.events.length === 1 ? '' : 's'}, scope ${b.scope.kind} ${b.scope.id}`);
 
   // ---- the log key: pinned by the caller, or the bundle's own.
