@@ -13,8 +13,8 @@
  */
 import { z } from 'zod';
 import type { CustodyVerifyResult } from '../../src-preload/contract';
-import { Ed25519VerifyPool, fromBase64, InclusionBatch, leafHash, logKeysOf, parseVerifierKey, SIG_ED25519, verifyCheckpoint, verifyNote, type NoteVerifier } from '../ledger';
-import { canonicalJson, EVENT_SIGNING_PREFIX, EventBodySchema, leafBytesOf, sha256Hex, type EventBody } from './event';
+import { Ed25519VerifyPool, fromBase64, InclusionBatch, logKeysOf, parseVerifierKey, SIG_ED25519, verifyCheckpoint, verifyNote, type NoteVerifier } from '../ledger';
+import { canonicalJson, EventBodySchema, eventLeafHash, sha256Hex, signedMessageOf, type EventBody } from './event';
 import { keyIdOf } from './keys';
 import { applyEvent, label, type ReplayState } from './machine';
 
@@ -247,7 +247,6 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSin
   const inclProblems: string[] = [];
   // Every proof is against the one checkpoint: paths that meet an already proven subtree stop hashing there.
   let inclusion: InclusionBatch | undefined;
-  const prefix = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
   b.events.forEach((e, i) => {
     const pb = EventBodySchema.safeParse(e.event);
     if (!pb.success) {
@@ -259,23 +258,23 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSin
       return;
     }
     const body = pb.data as EventBody;
-    // Encoded once: the signed message, the event hash and the Merkle leaf all start from it.
-    const canonical = canonicalJson(body);
+    // Encoded once: the signed message, the event hash and the Merkle leaf hash all read these bytes.
+    const { message, body: bytes } = signedMessageOf(canonicalJson(body));
     bodies.push(body);
-    hashes.push(sha256Hex(canonical));
+    hashes.push(sha256Hex(bytes));
     const key = keyMap.get(e.publicKeyId);
     const sig = fromBase64(e.signature);
     const failed = `event ${i} (${body.applianceId} #${body.seq} → ${body.to}): the signature does not verify`;
     if (body.operator.publicKeyId !== e.publicKeyId) sigChecks.push(`event ${i}: signed with ${e.publicKeyId} but names ${body.operator.publicKeyId} as its operator key`);
     else if (!key) sigChecks.push(`event ${i}: key ${e.publicKeyId} is not among the bundle's public keys`);
     else if (!sig) sigChecks.push(failed);
-    else sigChecks.push({ slot: checkSignature(key, Buffer.concat([prefix, Buffer.from(canonical, 'utf8')]), sig), label: failed });
+    else sigChecks.push({ slot: checkSignature(key, message, sig), label: failed });
     if (checkpoint) {
       const proof = e.inclusionProof.map((p) => fromBase64(p));
       if (proof.some((p) => p === undefined)) inclProblems.push(`event ${i}: the inclusion proof is not base64`);
       else {
         const v = (inclusion ??= new InclusionBatch(checkpoint.size, checkpoint.rootHash)).verify(
-          leafHash(leafBytesOf(canonical, e.publicKeyId, e.signature)),
+          eventLeafHash(bytes, e.publicKeyId, e.signature),
           e.leafIndex,
           proof as Uint8Array[],
         );

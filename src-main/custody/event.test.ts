@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './event';
+import { leafHash } from '../ledger';
+import { canonicalJson, EVENT_SIGNING_PREFIX, eventLeafHash, leafBytesOf, signedMessageOf } from './event';
 
 /** The straightforward encoder (the one this module used before it was tuned), to hold the fast one to. */
 function reference(value: unknown): string {
@@ -32,5 +33,20 @@ describe('canonicalJson', () => {
     for (const bad of [Number.NaN, Infinity, -Infinity, 1n, () => 1, Symbol('s'), undefined, [undefined], new Date(0), new Map(), { a: { b: Number.NaN } }]) {
       expect(() => canonicalJson(bad)).toThrow(TypeError);
     }
+  });
+});
+
+describe('signedMessageOf and eventLeafHash', () => {
+  it('give the bytes signingMessage gives and the leaf hash leafBytesOf gives, for any body, key id and signature text', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 60 }), fc.string({ maxLength: 100 }), (v, keyId, sig) => {
+        const canonical = canonicalJson(v);
+        const { message, body } = signedMessageOf(canonical);
+        expect(message.equals(Buffer.concat([Buffer.from(EVENT_SIGNING_PREFIX, 'utf8'), Buffer.from(canonical, 'utf8')]))).toBe(true);
+        expect(body.toString('utf8')).toBe(canonical);
+        expect(eventLeafHash(body, keyId, sig).equals(leafHash(leafBytesOf(canonical, keyId, sig)))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -5,7 +5,7 @@
  * Ed25519 key signs, and the Merkle leaf that commits to event, key id and
  * signature together.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { z } from 'zod';
 import { CustodyAttachmentSchema, CustodyFieldValueSchema, CustodyStateSchema, type CustodyState } from '../../src-preload/contract';
 
@@ -148,4 +148,28 @@ export function leafBytes(body: EventBody, publicKeyId: string, signature: strin
  */
 export function leafBytesOf(canonicalBody: string, publicKeyId: string, signature: string): Buffer {
   return Buffer.from(`{"event":${canonicalBody},"publicKeyId":${JSON.stringify(publicKeyId)},"signature":${JSON.stringify(signature)}}`, 'utf8');
+}
+
+const SIGNING_PREFIX_BYTES = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
+/** 0x00 (RFC 6962 leaf) then the start of the leaf's JSON. */
+const LEAF_HASH_HEAD = Buffer.concat([Buffer.from([0x00]), Buffer.from('{"event":', 'utf8')]);
+
+/** The signed message (prefix + canonical body) in one buffer; `body` is the canonical body's bytes within it. */
+export function signedMessageOf(canonicalBody: string): { message: Buffer; body: Buffer } {
+  const message = Buffer.allocUnsafe(SIGNING_PREFIX_BYTES.length + Buffer.byteLength(canonicalBody, 'utf8'));
+  SIGNING_PREFIX_BYTES.copy(message, 0);
+  message.write(canonicalBody, SIGNING_PREFIX_BYTES.length, 'utf8');
+  return { message, body: message.subarray(SIGNING_PREFIX_BYTES.length) };
+}
+
+/**
+ * The Merkle leaf hash of an event, `leafHash(leafBytesOf(…))`, streamed from the body's bytes rather than built
+ * as one more ~1 KB string and buffer per event (verifying a large bundle encodes each body once).
+ */
+export function eventLeafHash(bodyBytes: Uint8Array, publicKeyId: string, signature: string): Buffer {
+  const h: Hash = createHash('sha256');
+  h.update(LEAF_HASH_HEAD);
+  h.update(bodyBytes);
+  h.update(`,"publicKeyId":${JSON.stringify(publicKeyId)},"signature":${JSON.stringify(signature)}}`, 'utf8');
+  return h.digest();
 }

@@ -27,7 +27,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import { AppException } from '../util/app-exception';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, headsText, type Bundle } from './bundle';
-import { canonicalJson, EVENT_SIGNING_PREFIX, leafBytesOf, sha256Hex, type ApplianceSnapshot, type EventBody, type JobSnapshot } from './event';
+import { canonicalJson, leafBytesOf, sha256Hex, signedMessageOf, type ApplianceSnapshot, type EventBody, type JobSnapshot } from './event';
 import { CustodyKeys, type LoadedKeys } from './keys';
 import { applyEvent, label, nextSteps, replay, type ReplayState, type TransitionRefusal } from './machine';
 import { checkActor, type CustodyActor } from './permissions';
@@ -81,6 +81,8 @@ export interface RecordOptions {
 export interface CheckedEvent {
   body: EventBody;
   canonical: string;
+  /** What the operator key signs: the signing prefix and the canonical body's bytes. */
+  message: Buffer;
   hash: string;
   state: ReplayState;
 }
@@ -398,16 +400,7 @@ export class CustodyService {
    * first runs `inTransaction` (the batch's own last checks and rows).
    */
   private pipeline(keys: LoadedKeys, items: readonly CheckedEvent[], inTransaction: () => void): Promise<number> {
-    // Every signed message (prefix + canonical body) in one buffer: two allocations per event fewer.
-    const prefix = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
-    const all = Buffer.allocUnsafe(items.reduce((n, it) => n + prefix.length + Buffer.byteLength(it.canonical, 'utf8'), 0));
-    let at = 0;
-    const messages = items.map((it) => {
-      const start = at;
-      at += prefix.copy(all, at);
-      at += all.write(it.canonical, at, 'utf8');
-      return all.subarray(start, at);
-    });
+    const messages = items.map((it) => it.message);
     const signer = keys.operator.signer;
     const signing = signer.signMany ? signer.signMany(messages) : Promise.resolve(messages.map((m) => signer.sign(m)));
     // Awaited below, after the earlier commits; until then a failure must not count as unhandled.
@@ -463,10 +456,11 @@ export class CustodyService {
   /** Checks one event against the history before it (the state machine); throws the typed refusal. */
   check(prior: ReplayState | undefined, body: EventBody): CheckedEvent {
     const canonical = canonicalJson(body);
-    const hash = sha256Hex(canonical);
+    const { message, body: bytes } = signedMessageOf(canonical);
+    const hash = sha256Hex(bytes);
     const checked = applyEvent(prior, body, hash);
     if (!checked.ok) throw refusalError(checked.refusal);
-    return { body, canonical, hash, state: checked.state };
+    return { body, canonical, message, hash, state: checked.state };
   }
 
   /**
@@ -478,8 +472,7 @@ export class CustodyService {
     if (items.length === 0) return [];
     // The caller's transaction may still roll back: the next batch replays these appliances from the database.
     this.forget(items);
-    const prefix = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
-    const signatures = items.map((it) => toBase64(keys.operator.signer.sign(Buffer.concat([prefix, Buffer.from(it.canonical, 'utf8')]))));
+    const signatures = items.map((it) => toBase64(keys.operator.signer.sign(it.message)));
     return this.commitSigned(keys, items, signatures);
   }
 
