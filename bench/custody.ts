@@ -168,6 +168,10 @@ export async function custodyBench(args: string[]): Promise<void> {
     await inFlight;
     appendMs += performance.now() - t;
     const cpu = process.cpuUsage(cpu0);
+    // The machine's speed drifts over a run of a minute (these are shared VMs): the sign rate is measured again
+    // after the append, and the append is held to the mean of the two measurements taken around it.
+    const signRateAfter = rate(() => sign(null, msg, privateKey));
+    const signRateAround = (signRate + signRateAfter) / 2;
     const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
     const appendRate = (total * 1000) / appendMs;
     emit({
@@ -175,9 +179,9 @@ export async function custodyBench(args: string[]): Promise<void> {
       value: appendRate,
       unit: 'events/s',
       target: '>=0.5x sign',
-      baseline: signRate,
-      met: appendRate >= 0.5 * signRate,
-      note: `${total} events (per batch of ${GROUP} appliances: one transaction for their registrations, one for their ${GROUP * STEPS.length} steps); ${(appendRate / signRate).toFixed(2)}x the single-core sign rate; two batches in flight, signatures on the signing thread; the process kept ${cpuShare.toFixed(2)} of ${cores} cores busy; building inputs (${(buildMs / 1000).toFixed(1)} s) not counted; ${(appendMs / 1000).toFixed(1)} s in all; log size ${svc.log.size}`,
+      baseline: signRateAround,
+      met: appendRate >= 0.5 * signRateAround,
+      note: `${total} events (per batch of ${GROUP} appliances: one transaction for their registrations, one for their ${GROUP * STEPS.length} steps); ${(appendRate / signRateAround).toFixed(2)}x the single-core sign rate measured before and after it (${signRate.toFixed(0)} and ${signRateAfter.toFixed(0)}/s); two batches in flight, signatures on the signing thread; the process kept ${cpuShare.toFixed(2)} of ${cores} cores busy; building inputs (${(buildMs / 1000).toFixed(1)} s) not counted; ${(appendMs / 1000).toFixed(1)} s in all; log size ${svc.log.size}`,
     });
 
     // ---- one job's bundle, verified with the signature checks on worker threads.
@@ -189,6 +193,9 @@ export async function custodyBench(args: string[]): Promise<void> {
       return { text, vkey: bundle.verifierKeys[0] as string, events: bundle.events.length };
     })();
     globalThis.gc?.();
+    // Likewise the verify rate, measured again just before the verification it bounds.
+    const verifyRateNow = rate(() => verify(null, msg, publicKey, sig));
+    const verifyRateAround = (verifyRate + verifyRateNow) / 2;
     progress(`verifying a ${events}-event bundle (${(text.length / 2 ** 20).toFixed(0)} MiB) on ${cores} cores`);
     t = performance.now();
     const parallel = await verifyBundleParallel(text, { vkey });
@@ -218,7 +225,7 @@ export async function custodyBench(args: string[]): Promise<void> {
       b.events.forEach((e, i) => batch.verify(leafHash(leafBytesOf(canon[i] as string, e.publicKeyId, e.signature)), e.leafIndex, proofs[i] as Uint8Array[]));
       return { hashSeconds, hashes, verifierHashes: 2 * events + batch.hashes };
     })();
-    const sigSeconds = events / (verifyRate * cores);
+    const sigSeconds = events / (verifyRateAround * cores);
     const budget = sigSeconds + hashSeconds;
     emit({
       name: 'custody.bundle.verify.seconds',
@@ -227,7 +234,7 @@ export async function custodyBench(args: string[]): Promise<void> {
       target: '<=1.5x (sigs over all cores + hashes)',
       baseline: budget,
       met: parallelSeconds <= 1.5 * budget,
-      note: `${events}-event bundle, ${(text.length / 2 ** 20).toFixed(0)} MiB; ${(parallelSeconds / budget).toFixed(2)}x of ${events} verifies / (${verifyRate.toFixed(0)}/s × ${cores} cores) = ${sigSeconds.toFixed(2)} s + its ${hashes} hashes ${hashSeconds.toFixed(2)} s (of which the verifier computes ${verifierHashes}, reusing proven subtrees)`,
+      note: `${events}-event bundle, ${(text.length / 2 ** 20).toFixed(0)} MiB; ${(parallelSeconds / budget).toFixed(2)}x of ${events} verifies / (${verifyRateAround.toFixed(0)}/s, the mean of ${verifyRate.toFixed(0)} at the start and ${verifyRateNow.toFixed(0)} now, × ${cores} cores) = ${sigSeconds.toFixed(2)} s + its ${hashes} hashes ${hashSeconds.toFixed(2)} s (of which the verifier computes ${verifierHashes}, reusing proven subtrees)`,
     });
 
     progress('verifying the same bundle sequentially, for comparison');
