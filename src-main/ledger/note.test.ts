@@ -234,3 +234,13 @@ describe('witness cosignatures (type 0x04)', () => {
     expect(Buffer.from(raw).readBigUInt64BE(4)).toBe(1727964367n);
   });
 });
+
+describe('verifier key spelling', () => {
+  it('takes the key hash only in lowercase hex, so a bundle carrying a key has exactly one spelling of it', () => {
+    const vkey = V.checkpoints[0]!.vkeys[0]!;
+    const [name, hash, key] = vkey.split('+') as [string, string, string];
+    expect(() => parseVerifierKey(vkey)).not.toThrow();
+    // The audit bundle property test found this: "+ff0ae41a+" and "+FF0AE41A+" named the same key, so the changed text still verified.
+    expect(() => parseVerifierKey(`${name}+${hash.toUpperCase()}+${key}`)).toThrow(/8 lowercase hex digits/);
+  });
+});

@@ -131,7 +131,7 @@ function cosignedMessage(timestamp: bigint, text: Uint8Array): Buffer {
 export function parseVerifierKey(vkey: string): NoteVerifier {
   const [name = '', id16 = '', key64 = ''] = splitKey(vkey, 3);
   if (!isValidKeyName(name)) throw keyError(`verifier key "${vkey}": the name must be non-empty without spaces or '+'`, 'vkey');
-  if (!/^[0-9a-fA-F]{8}$/.test(id16)) throw keyError(`verifier key "${vkey}": the key ID must be 8 hex digits`, 'vkey');
+  if (!/^[0-9a-f]{8}$/.test(id16)) throw keyError(`verifier key "${vkey}": the key ID must be 8 lowercase hex digits`, 'vkey');
   const raw = fromBase64(key64);
   if (!raw || raw.byteLength < 2) throw keyError(`verifier key "${vkey}": the key is not standard base64 of a type byte and a key`, 'vkey');
   const keyId = Number.parseInt(id16, 16);
