@@ -252,3 +252,16 @@ describe('remembered states', () => {
     expect(verifyBundle((await svc.exportBundle({ kind: 'appliance', id: a.id })).text).valid).toBe(true);
   });
 });
+
+describe('registering a batch', () => {
+  it('refuses a serial given twice, naming it, before anything is signed or written', async () => {
+    const { svc, db } = makeService();
+    const job = sampleJob(svc).id;
+    const one = { jobId: job, serial: 'DUP-1', model: 'BoxX', capacityBytes: 1, firmwareVersion: '1', securityModuleId: 'H', encryptionKeyId: 'K', kmsKeyRef: 'kms://k', operator: { name: 'Op', role: 'logistics_coordinator' as const }, site: { name: 'Hub' }, reason: 'import' };
+    const e = await settle(svc.registerBatch([one, { ...one }], { actor: actorFor('ordered') }));
+    expect(e).toBeInstanceOf(AppException);
+    expect((e as AppException).message).toBe('Appliance serial DUP-1 appears twice in this batch; register it once');
+    expect(db.prepare('SELECT COUNT(*) FROM custody_appliances').pluck().get()).toBe(0);
+    expect(svc.log.size).toBe(0);
+  });
+});

@@ -233,7 +233,7 @@ export class CustodyService {
     for (const input of inputs) {
       const job = jobs.get(input.jobId) ?? this.job(input.jobId);
       jobs.set(job.id, job);
-      if (serials.has(input.serial)) throw new AppException('conflict', `Appliance serial ${input.serial} is already in custody (this batch); close that record first`, { field: 'serial' });
+      if (serials.has(input.serial)) throw new AppException('conflict', `Appliance serial ${input.serial} appears twice in this batch; register it once`, { field: 'serial' });
       serials.add(input.serial);
       const id = this.nextApplianceId();
       const at = this.timestamp(opts.at);
