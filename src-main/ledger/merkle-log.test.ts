@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppException } from '../util/app-exception';
 import { toHex } from './encoding';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle';
-import { LEDGER_LOG_PREFIXES, LEDGER_MIGRATION_SQL, ledgerMigrationSql, MerkleLog } from './merkle-log';
+import { LEDGER_LOG_PREFIXES, LEDGER_MIGRATION_SQL, ledgerMigrationSql, LOWEST_STORED_LEVEL, MerkleLog } from './merkle-log';
 import { refPath, refProof, refRoot } from './rfc6962-reference';
 
 const P = 'test_log';
@@ -102,6 +102,53 @@ describe('MerkleLog against the RFC 6962 reference', () => {
   });
 });
 
+describe('logs written when every level was stored', () => {
+  /** The level 1-3 rows the earlier format wrote for every complete subtree of the first `n` leaves. */
+  function writeLowLevels(leaves: Uint8Array[], n: number): number {
+    const insert = db.prepare(`INSERT INTO ${P}_nodes (level, idx, hash) VALUES (?, ?, ?)`);
+    let rows = 0;
+    for (let level = 1; level < LOWEST_STORED_LEVEL; level++) {
+      const width = 2 ** level;
+      for (let idx = 0; (idx + 1) * width <= n; idx++) {
+        insert.run(level, idx, refRoot(leaves.slice(idx * width, (idx + 1) * width)));
+        rows++;
+      }
+    }
+    return rows;
+  }
+
+  it('read, prove and verify the same, before and after new appends without the lower rows', () => {
+    const log = new MerkleLog(db, { prefix: P });
+    const leaves = log.appendBatch(Array.from({ length: 100 }, (_, i) => data(i))).map((r) => r.leafHash);
+    const rows = writeLowLevels(leaves, 100);
+    expect(rows).toBe(50 + 25 + 12);
+    expect(log.verifyIntegrity()).toMatchObject({ valid: true });
+    leaves.push(...log.appendBatch(Array.from({ length: 37 }, (_, i) => data(100 + i))).map((r) => r.leafHash));
+    expect(log.verifyIntegrity()).toMatchObject({ valid: true });
+    const reopened = new MerkleLog(db, { prefix: P });
+    expect(reopened.root()).toEqual(refRoot(leaves));
+    for (const i of [0, 5, 63, 99, 100, 136]) expect(reopened.inclusionProof(i)).toEqual(refPath(i, leaves));
+    for (const m of [1, 7, 64, 100, 101]) expect(reopened.consistencyProof(m)).toEqual(refProof(m, leaves));
+  });
+
+  it('a wrong lower row is still found', () => {
+    const log = new MerkleLog(db, { prefix: P });
+    const leaves = log.appendBatch(Array.from({ length: 48 }, (_, i) => data(i))).map((r) => r.leafHash);
+    writeLowLevels(leaves, 48);
+    db.exec(`DROP TRIGGER ${P}_nodes_no_update`);
+    db.exec(`UPDATE ${P}_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 5`);
+    expect(log.verifyIntegrity()).toMatchObject({ valid: false, code: 'storage-mismatch', reason: expect.stringMatching(/level 2, index 5 is wrong/) });
+  });
+
+  it('a missing leaf under a folded subtree is reported as damage, not hashed around', () => {
+    const log = new MerkleLog(db, { prefix: P });
+    log.appendBatch(Array.from({ length: 24 }, (_, i) => data(i)));
+    db.exec(`DROP TRIGGER ${P}_leaves_no_delete`);
+    db.exec(`DELETE FROM ${P}_leaves WHERE idx = 18`);
+    expect(() => log.inclusionProof(3)).toThrow(/missing leaves of the subtree at level 3, index 2: the log is damaged/);
+  });
+});
+
 describe('durability and concurrency', () => {
   let dir: string;
   beforeEach(() => {
@@ -175,23 +222,24 @@ describe('durability and concurrency', () => {
 describe('append-only enforcement', () => {
   function filled(): MerkleLog {
     const log = new MerkleLog(db, { prefix: P });
-    log.appendBatch(Array.from({ length: 8 }, (_, i) => data(i)));
+    // 40 leaves: stored subtrees at level 4 (two) and level 5 (one).
+    log.appendBatch(Array.from({ length: 40 }, (_, i) => data(i)));
     return log;
   }
 
   it.each([
     ['UPDATE leaf data', `UPDATE ${P}_leaves SET data = x'00' WHERE idx = 3`],
     ['UPDATE leaf hash', `UPDATE ${P}_leaves SET leaf_hash = zeroblob(32) WHERE idx = 3`],
-    ['DELETE a leaf', `DELETE FROM ${P}_leaves WHERE idx = 7`],
+    ['DELETE a leaf', `DELETE FROM ${P}_leaves WHERE idx = 39`],
     ['DELETE all leaves', `DELETE FROM ${P}_leaves`],
     ['REPLACE a leaf', `INSERT OR REPLACE INTO ${P}_leaves (idx, leaf_hash, data) VALUES (2, zeroblob(32), x'00')`],
     ['UPSERT a leaf', `INSERT INTO ${P}_leaves (idx, leaf_hash, data) VALUES (2, zeroblob(32), x'00') ON CONFLICT(idx) DO UPDATE SET data = excluded.data`],
     ['skip an index', `INSERT INTO ${P}_leaves (idx, leaf_hash, data) VALUES (9, zeroblob(32), x'00')`],
     ['insert without an index', `INSERT INTO ${P}_leaves (leaf_hash, data) VALUES (zeroblob(32), x'00')`],
-    ['UPDATE a subtree hash', `UPDATE ${P}_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 0`],
-    ['DELETE a subtree hash', `DELETE FROM ${P}_nodes WHERE level = 3`],
+    ['UPDATE a subtree hash', `UPDATE ${P}_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0`],
+    ['DELETE a subtree hash', `DELETE FROM ${P}_nodes WHERE level = 5`],
     ['DELETE all subtree hashes', `DELETE FROM ${P}_nodes`],
-    ['REPLACE a subtree hash', `INSERT OR REPLACE INTO ${P}_nodes (level, idx, hash) VALUES (1, 0, zeroblob(32))`],
+    ['REPLACE a subtree hash', `INSERT OR REPLACE INTO ${P}_nodes (level, idx, hash) VALUES (4, 1, zeroblob(32))`],
   ])('the database refuses: %s', (_what, sql) => {
     const log = filled();
     const root = log.root();
@@ -215,7 +263,14 @@ describe('append-only enforcement', () => {
     db.exec(`UPDATE ${P}_leaves SET data = CAST('${data(5)}' AS BLOB) WHERE idx = 5`);
     expect(log.verifyIntegrity().valid).toBe(true);
     db.exec(`DROP TRIGGER ${P}_nodes_no_update`);
-    db.exec(`UPDATE ${P}_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 1`);
+    db.exec(`UPDATE ${P}_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 1`);
+    expect(log.verifyIntegrity()).toMatchObject({ valid: false, code: 'storage-mismatch' });
+  });
+
+  it('verifyIntegrity finds a subtree row below the stored levels that the log never wrote', () => {
+    const log = filled();
+    // No trigger stops a new row where none exists; the integrity check counts and checks every row.
+    db.exec(`INSERT INTO ${P}_nodes (level, idx, hash) VALUES (1, 3, zeroblob(32))`);
     expect(log.verifyIntegrity()).toMatchObject({ valid: false, code: 'storage-mismatch' });
   });
 
@@ -280,12 +335,16 @@ describe('argument checks', () => {
 });
 
 describe('scale', () => {
-  it('keeps about one subtree row per leaf and proofs cheap at 100k leaves', () => {
+  it('keeps one subtree row per 16 leaves and proofs cheap at 100k leaves', () => {
     const log = new MerkleLog(db, { prefix: P });
     const n = 100_000;
     for (let start = 0; start < n; start += 10_000) log.appendBatch(Array.from({ length: 10_000 }, (_, i) => data(start + i)));
     expect(log.size).toBe(n);
-    expect(db.prepare(`SELECT COUNT(*) FROM ${P}_nodes`).pluck().get()).toBe(n - 6); // n − popcount(n)
+    // One row per complete subtree of 16 or more leaves: Σ over levels ≥ 4 of ⌊n / 2^level⌋.
+    let expected = 0;
+    for (let level = LOWEST_STORED_LEVEL; 2 ** level <= n; level++) expected += Math.floor(n / 2 ** level);
+    expect(expected).toBe(12_494);
+    expect(db.prepare(`SELECT COUNT(*) FROM ${P}_nodes`).pluck().get()).toBe(expected);
     const root = log.root();
     const lookups = vi.spyOn(log, 'perfectSubtree');
     for (let k = 0; k < 200; k++) {

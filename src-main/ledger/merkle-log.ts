@@ -4,11 +4,15 @@
  * make them append-only, so custody and audit each get their own log in the
  * one application database.
  *
- * Every complete perfect subtree hash is stored when it completes (about one
- * node row per leaf), so a root at any size and any inclusion or consistency
- * proof needs O(log n) indexed lookups, never a pass over the leaves. The
- * right edge of the tree (the "frontier") is kept in memory to make appends
- * O(1) amortised hashes.
+ * Every complete perfect subtree of 16 or more leaves has its hash stored
+ * when it completes (one node row per 16 leaves); a smaller one is folded
+ * from its at most 8 stored leaf hashes when a proof needs it. So a root at
+ * any size and any inclusion or consistency proof needs O(log n) indexed
+ * lookups, never a pass over the leaves, while an append writes one leaf row
+ * and, on average, a sixteenth of a node row. (Logs written before the
+ * lower levels were dropped keep their level 1-3 rows; they are checked by
+ * verifyIntegrity and otherwise not read.) The right edge of the tree (the
+ * "frontier") is kept in memory to make appends O(1) amortised hashes.
  *
  * There is deliberately no update or delete method, and the triggers refuse
  * UPDATE, DELETE, REPLACE and out-of-order INSERT from any other code path.
@@ -101,6 +105,13 @@ export function ledgerMigrationSql(prefix: string): string {
 /** For the app's numbered migrations: the custody and the audit log. */
 export const LEDGER_MIGRATION_SQL = ledgerMigrationSql(LEDGER_LOG_PREFIXES.custody) + ledgerMigrationSql(LEDGER_LOG_PREFIXES.audit);
 
+/**
+ * Subtrees below this level (fewer than 16 leaves) are not stored: writing
+ * their rows cost about as much as the leaf rows themselves, and folding up
+ * to 8 leaf hashes read in one range scan is as quick as looking one up.
+ */
+export const LOWEST_STORED_LEVEL = 4;
+
 const TRIGGER_SUFFIXES = ['leaves_in_order', 'leaves_no_update', 'leaves_no_delete', 'nodes_write_once', 'nodes_no_update', 'nodes_no_delete'];
 
 function leafHashOf(out: readonly AppendResult[]): Uint8Array | undefined {
@@ -145,8 +156,10 @@ export class MerkleLog implements SubtreeSource {
       leafHash: db.prepare(`SELECT leaf_hash FROM ${p}_leaves WHERE idx = ?`).pluck(),
       entry: db.prepare(`SELECT idx, leaf_hash, data FROM ${p}_leaves WHERE idx = ?`).raw(),
       entries: db.prepare(`SELECT idx, leaf_hash, data FROM ${p}_leaves WHERE idx >= ? AND idx < ? ORDER BY idx`).raw(),
+      leafHashes: db.prepare(`SELECT leaf_hash FROM ${p}_leaves WHERE idx >= ? AND idx < ? ORDER BY idx`).pluck(),
       node: db.prepare(`SELECT hash FROM ${p}_nodes WHERE level = ? AND idx = ?`).pluck(),
       nodeCount: db.prepare(`SELECT COUNT(*) FROM ${p}_nodes`).pluck(),
+      lowNodeCount: db.prepare(`SELECT COUNT(*) FROM ${p}_nodes WHERE level < ${LOWEST_STORED_LEVEL}`).pluck(),
       insertLeaf: db.prepare(`INSERT INTO ${p}_leaves (idx, leaf_hash, data) VALUES (?, ?, ?)`),
       insertNode: db.prepare(`INSERT INTO ${p}_nodes (level, idx, hash) VALUES (?, ?, ?)`),
     };
@@ -166,7 +179,7 @@ export class MerkleLog implements SubtreeSource {
           h = nodeHash(frontier.pop() as Uint8Array, h);
           level++;
           i = (i - 1) / 2;
-          this.stmts.insertNode.run(level, i, h);
+          if (level >= LOWEST_STORED_LEVEL) this.stmts.insertNode.run(level, i, h);
         }
         frontier.push(h);
         out.push({ index: size, leafHash: Buffer.from(lh) }); // a copy: lh may be in the frontier
@@ -201,9 +214,23 @@ export class MerkleLog implements SubtreeSource {
   }
 
   perfectSubtree(level: number, index: number): Uint8Array {
+    if (level > 0 && level < LOWEST_STORED_LEVEL) return this.foldLeaves(level, index);
     const h = (level === 0 ? this.stmts.leafHash.get(index) : this.stmts.node.get(level, index)) as Buffer | undefined;
     if (!h) throw new Error(`ledger "${this.prefix}" has no subtree hash at level ${level}, index ${index}: the log is damaged`);
     return h;
+  }
+
+  /** A subtree below the stored levels, hashed up from its leaves' stored hashes. */
+  private foldLeaves(level: number, index: number): Uint8Array {
+    const width = 2 ** level;
+    let row = this.stmts.leafHashes.all(index * width, (index + 1) * width) as Uint8Array[];
+    if (row.length !== width) throw new Error(`ledger "${this.prefix}" is missing leaves of the subtree at level ${level}, index ${index}: the log is damaged`);
+    while (row.length > 1) {
+      const up: Uint8Array[] = [];
+      for (let k = 0; k < row.length; k += 2) up.push(nodeHash(row[k] as Uint8Array, row[k + 1] as Uint8Array));
+      row = up;
+    }
+    return row[0] as Uint8Array;
   }
 
   leafHash(index: number): Uint8Array {
@@ -265,6 +292,8 @@ export class MerkleLog implements SubtreeSource {
   verifyIntegrity(): Verdict {
     const size = this.size;
     const frontier: Uint8Array[] = [];
+    // Rows below the stored levels exist only in logs written before they were dropped; each must still be right.
+    const checkLow = (this.stmts.lowNodeCount.get() as number) > 0;
     let nodes = 0;
     let expected = 0;
     for (const e of this.entries(0, size)) {
@@ -278,7 +307,9 @@ export class MerkleLog implements SubtreeSource {
         h = nodeHash(frontier.pop() as Uint8Array, h);
         level++;
         i = (i - 1) / 2;
+        if (level < LOWEST_STORED_LEVEL && !checkLow) continue;
         const stored = this.stmts.node.get(level, i) as Buffer | undefined;
+        if (level < LOWEST_STORED_LEVEL && !stored) continue;
         if (!stored || !bytesEqual(stored, h)) return fail('storage-mismatch', `subtree at level ${level}, index ${i} is ${stored ? 'wrong' : 'missing'}`);
         nodes++;
       }
