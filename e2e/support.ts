@@ -42,8 +42,17 @@ export async function guardConsole(page: Page): Promise<ConsoleGuard> {
   page.on('pageerror', (err) => problems.push(`uncaught: ${err.name}: ${err.message}`));
   page.on('crash', () => problems.push('the page crashed'));
   await page.addInitScript(() => {
-    const w = window as unknown as { __cspViolations: string[] };
+    const w = window as unknown as { __cspViolations: string[]; __consoleStacks: string[] };
     w.__cspViolations = [];
+    // Where each warning or error came from: Svelte's runtime warnings name no component, the stack does.
+    w.__consoleStacks = [];
+    for (const level of ['warn', 'error'] as const) {
+      const original = console[level].bind(console);
+      console[level] = (...args: unknown[]) => {
+        w.__consoleStacks.push(`console.${level}: ${String(args[0]).slice(0, 160)}\n${new Error().stack ?? ''}`);
+        original(...args);
+      };
+    }
     document.addEventListener('securitypolicyviolation', (e) => {
       w.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
     });
@@ -51,9 +60,15 @@ export async function guardConsole(page: Page): Promise<ConsoleGuard> {
   return {
     problems,
     async expectClean() {
-      const csp = page.isClosed() ? [] : await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []).catch(() => []);
-      const all = [...problems, ...csp.map((c) => `CSP violation: ${c}`)];
-      expect(all, `console errors/warnings, page errors or CSP violations:\n${all.join('\n')}`).toEqual([]);
+      type Recorded = { __cspViolations?: string[]; __consoleStacks?: string[] };
+      const recorded = page.isClosed()
+        ? { csp: [], stacks: [] }
+        : await page
+            .evaluate(() => ({ csp: (window as unknown as Recorded).__cspViolations ?? [], stacks: (window as unknown as Recorded).__consoleStacks ?? [] }))
+            .catch(() => ({ csp: [] as string[], stacks: [] as string[] }));
+      const all = [...problems, ...recorded.csp.map((c) => `CSP violation: ${c}`)];
+      const where = all.length > 0 && recorded.stacks.length > 0 ? `\nwhere they were logged:\n${recorded.stacks.join('\n')}` : '';
+      expect(all, `console errors/warnings, page errors or CSP violations:\n${all.join('\n')}${where}`).toEqual([]);
     },
   };
 }
