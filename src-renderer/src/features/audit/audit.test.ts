@@ -12,7 +12,7 @@ import { route } from '../../lib/pages';
 import { router } from '../../lib/router.svelte';
 import type { FakeBridge } from '../../test/fake-bridge';
 import { setupApp } from '../../test/fixtures';
-import { textOf } from '../custody/files';
+import { textOf } from '../../lib/files';
 import { dayEnd, dayStart, groupByDay } from './timeline';
 
 const row = (seq: number, at: string, over: Partial<AuditRow> = {}): AuditRow => ({

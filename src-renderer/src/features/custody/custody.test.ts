@@ -12,7 +12,7 @@ import { route } from '../../lib/pages';
 import { router } from '../../lib/router.svelte';
 import { fail, type FakeBridge } from '../../test/fake-bridge';
 import { setupApp } from '../../test/fixtures';
-import { textOf } from './files';
+import { textOf } from '../../lib/files';
 
 const SHA_ABC = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
 const job = {

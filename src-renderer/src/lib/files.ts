@@ -1,5 +1,5 @@
 /**
- * Browser-side file handling for custody evidence: SHA-256 with WebCrypto
+ * Browser-side file handling for custody evidence and audit exports: SHA-256 with WebCrypto
  * (only the digest ever leaves the page — never a path or the bytes), and
  * downloads through a Blob and an object URL.
  */
