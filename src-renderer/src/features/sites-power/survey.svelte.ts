@@ -11,7 +11,8 @@ import { api } from '../../lib/api';
 import { debounce } from '../../lib/debounce';
 import { errorMessage } from '../../lib/errors';
 import { Resource } from '../../lib/resource.svelte';
-import { bytesOf, fetchDownload, saveFile, upload } from './transfer';
+import { bytesOf, download } from '../../lib/files';
+import { fetchDownload, upload } from './transfer';
 
 export type SaveState = 'idle' | 'dirty' | 'saving' | 'saved' | 'error';
 export const AUTOSAVE_MS = 1000;
@@ -178,7 +179,7 @@ export class SurveyModel {
     let name: string | null = null;
     await this.run(async () => {
       const offer = await api().call('survey:export', { id: d.id, ...(engineer.trim() ? { engineer: engineer.trim() } : {}) });
-      saveFile(offer.fileName, await fetchDownload(offer), offer.mediaType);
+      download(offer.fileName, await fetchDownload(offer), offer.mediaType);
       name = offer.fileName;
     });
     return name;
@@ -229,7 +230,7 @@ export class SurveyModel {
     let name: string | null = null;
     await this.run(async () => {
       const offer = await api().call('survey:report', { id: d.id, format });
-      saveFile(offer.fileName, await fetchDownload(offer), offer.mediaType);
+      download(offer.fileName, await fetchDownload(offer), offer.mediaType);
       name = offer.fileName;
     });
     return name;

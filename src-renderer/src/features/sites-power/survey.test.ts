@@ -15,7 +15,7 @@ import { router } from '../../lib/router.svelte';
 import { fail, type FakeBridge } from '../../test/fake-bridge';
 import { setupApp } from '../../test/fixtures';
 import { AUTOSAVE_MS } from './survey.svelte';
-import { bytesOf, fromBase64, sha256Hex, toBase64 } from './transfer';
+import { bytesOf, fromBase64, sha256Hex, toBase64 } from '../../lib/files';
 
 const REV = (n: number) => n.toString(16).padStart(64, '0');
 
