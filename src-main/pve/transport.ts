@@ -203,6 +203,13 @@ export class HttpsPveTransport implements PveTransport {
     return this.limiter.inFlight;
   }
 
+  /** Sockets open to the endpoint, busy or idle (for tests and diagnostics). */
+  get openSockets(): number {
+    let n = 0;
+    for (const list of [...Object.values(this.agent.sockets), ...Object.values(this.agent.freeSockets)]) n += list?.length ?? 0;
+    return n;
+  }
+
   async request(req: PveHttpRequest): Promise<PveHttpResponse> {
     if (this.closed) throw new PveError('aborted', `Connection to ${this.endpoint} is closed`);
     checkPath(req.path);
