@@ -11,21 +11,14 @@
  * no random ids), so a report can be regenerated and compared.
  */
 import { createHash } from 'node:crypto';
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
+import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage } from 'pdf-lib';
 import QRCode from 'qrcode';
 import { makeSafe, wrap } from '../util/pdf-text';
+import { FOOTER_Y, INK, MARGIN, MUTED, PdfWriter, RULE, WIDTH, type PdfFonts } from '../util/pdf-writer';
 import { CUSTODY_ROLES, CUSTODY_STATE_LABELS, type CustodyState, type CustodyVerifyResult } from '../../src-preload/contract';
 import { BundleSchema, verifyBundle, type Bundle, type VerifyOptions } from './bundle';
 import { EventBodySchema, eventHash, type EventBody } from './event';
 
-const A4: [number, number] = [595.28, 841.89];
-const MARGIN = 48;
-const WIDTH = A4[0] - 2 * MARGIN;
-const FOOTER_Y = 28;
-const BOTTOM = 56;
-const INK = rgb(0.1, 0.1, 0.12);
-const MUTED = rgb(0.4, 0.4, 0.45);
-const RULE = rgb(0.75, 0.75, 0.78);
 const BAD = rgb(0.7, 0.1, 0.1);
 const GOOD = rgb(0.1, 0.45, 0.2);
 
@@ -42,12 +35,6 @@ export interface CustodyReport {
   verification: CustodyVerifyResult;
   /** Appliances that got a Certificate of Sanitization page. */
   certificates: string[];
-}
-
-interface Fonts {
-  regular: PDFFont;
-  bold: PDFFont;
-  mono: PDFFont;
 }
 
 interface Entry {
@@ -76,77 +63,6 @@ const bytesLabel = (n: number) => {
   return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]} (${n.toLocaleString('en-US')} bytes)`;
 };
 
-
-/** A cursor over pages: adds a page when the next block does not fit. */
-class Writer {
-  page!: PDFPage;
-  y = 0;
-  readonly pages: PDFPage[] = [];
-  constructor(
-    readonly doc: PDFDocument,
-    readonly fonts: Fonts,
-    readonly safe: (s: string) => string,
-    private readonly header: string,
-  ) {}
-
-  newPage(title?: string): void {
-    this.page = this.doc.addPage(A4);
-    this.pages.push(this.page);
-    this.y = A4[1] - MARGIN;
-    this.page.drawText(this.safe(this.header), { x: MARGIN, y: A4[1] - 30, size: 7.5, font: this.fonts.regular, color: MUTED });
-    if (title) this.heading(title, 16);
-  }
-
-  ensure(height: number, continued?: () => void): void {
-    if (this.y - height < BOTTOM) {
-      this.newPage();
-      continued?.();
-    }
-  }
-
-  heading(text: string, size = 12): void {
-    this.ensure(size + 24);
-    if (this.y < A4[1] - MARGIN) this.y -= 10;
-    this.y -= size;
-    this.page.drawText(this.safe(text), { x: MARGIN, y: this.y, size, font: this.fonts.bold, color: INK });
-    this.y -= size * 0.6;
-  }
-
-  text(text: string, opts: { size?: number; font?: PDFFont; color?: ReturnType<typeof rgb>; x?: number; width?: number; gap?: number } = {}): void {
-    const size = opts.size ?? 9;
-    const font = opts.font ?? this.fonts.regular;
-    const x = opts.x ?? MARGIN;
-    for (const line of wrap(this.safe(text), font, size, opts.width ?? WIDTH - (x - MARGIN))) {
-      this.ensure(size * 1.35);
-      this.y -= size * 1.35;
-      this.page.drawText(line, { x, y: this.y, size, font, color: opts.color ?? INK });
-    }
-    this.y -= opts.gap ?? 0;
-  }
-
-  /** Label/value rows; values wrap in their column. */
-  fields(rows: readonly [string, string][], opts: { labelWidth?: number; width?: number; size?: number } = {}): void {
-    const size = opts.size ?? 8.5;
-    const lw = opts.labelWidth ?? 150;
-    const width = opts.width ?? WIDTH;
-    const lh = size * 1.35;
-    for (const [k, v] of rows) {
-      const values = wrap(this.safe(v || '—'), this.fonts.regular, size, width - lw - 6);
-      const labels = wrap(this.safe(k), this.fonts.bold, size, lw - 6);
-      const n = Math.max(values.length, labels.length);
-      this.ensure(n * lh + 2);
-      labels.forEach((l, i) => this.page.drawText(l, { x: MARGIN, y: this.y - (i + 1) * lh, size, font: this.fonts.bold, color: MUTED }));
-      values.forEach((l, i) => this.page.drawText(l, { x: MARGIN + lw, y: this.y - (i + 1) * lh, size, font: this.fonts.regular, color: INK }));
-      this.y -= n * lh + 2;
-    }
-  }
-
-  rule(): void {
-    this.y -= 4;
-    this.page.drawLine({ start: { x: MARGIN, y: this.y }, end: { x: MARGIN + WIDTH, y: this.y }, thickness: 0.5, color: RULE });
-    this.y -= 4;
-  }
-}
 
 function parseEntries(bundle: Bundle): (Entry | undefined)[] {
   return bundle.events.map((e) => {
@@ -254,14 +170,14 @@ export async function renderCustodyReport(text: string, opts: CustodyReportOptio
   const generatedAt = opts.generatedAt ?? new Date();
 
   const doc = await PDFDocument.create();
-  const fonts: Fonts = {
+  const fonts: PdfFonts = {
     regular: await doc.embedFont(StandardFonts.Helvetica),
     bold: await doc.embedFont(StandardFonts.HelveticaBold),
     mono: await doc.embedFont(StandardFonts.Courier),
   };
   const safe = makeSafe(fonts.regular);
   const scopeText = `${bundle.scope.kind} ${bundle.scope.id}`;
-  const w = new Writer(doc, fonts, safe, `Cairn chain-of-custody audit report - ${scopeText}`);
+  const w = new PdfWriter(doc, fonts, safe, `Cairn chain-of-custody audit report - ${scopeText}`, { empty: '—' });
 
   const entries = parseEntries(bundle);
   const byAppliance = new Map<string, Entry[]>();

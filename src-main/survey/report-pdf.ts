@@ -7,19 +7,12 @@
  * the photo bytes; every footer carries the SHA-256 of that JSON, binding
  * the PDF to it. Deterministic for a fixed `generatedAt` in the JSON.
  */
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type PDFPage, type RGB } from 'pdf-lib';
+import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type RGB } from 'pdf-lib';
 import { makeSafe, wrap } from '../util/pdf-text';
+import { BOTTOM, FOOTER_Y, INK, MARGIN, MUTED, PdfWriter, RULE, WIDTH, type PdfFonts } from '../util/pdf-writer';
 import { sha256Hex } from './canonical';
 import type { ReadinessReport } from './report';
 
-const A4: [number, number] = [595.28, 841.89];
-const MARGIN = 48;
-const WIDTH = A4[0] - 2 * MARGIN;
-const FOOTER_Y = 28;
-const BOTTOM = 56;
-const INK = rgb(0.1, 0.1, 0.12);
-const MUTED = rgb(0.4, 0.4, 0.45);
-const RULE = rgb(0.75, 0.75, 0.78);
 const BAD = rgb(0.72, 0.12, 0.12);
 const WARN = rgb(0.72, 0.45, 0.02);
 const GOOD = rgb(0.1, 0.45, 0.2);
@@ -50,11 +43,6 @@ export interface ReadinessPdf {
   jsonSha256: string;
 }
 
-interface Fonts {
-  regular: PDFFont;
-  bold: PDFFont;
-  mono: PDFFont;
-}
 
 
 /** Truncates to a width with an ellipsis (labels inside drawings). */
@@ -65,64 +53,8 @@ function fit(text: string, font: PDFFont, size: number, width: number): string {
   return `${t}...`;
 }
 
-class Writer {
-  page!: PDFPage;
-  y = 0;
-  readonly pages: PDFPage[] = [];
-  constructor(
-    readonly doc: PDFDocument,
-    readonly fonts: Fonts,
-    readonly safe: (s: string) => string,
-    private readonly header: string,
-  ) {}
-
-  newPage(title?: string): void {
-    this.page = this.doc.addPage(A4);
-    this.pages.push(this.page);
-    this.y = A4[1] - MARGIN;
-    this.page.drawText(this.safe(this.header), { x: MARGIN, y: A4[1] - 30, size: 7.5, font: this.fonts.regular, color: MUTED });
-    if (title) this.heading(title, 16);
-  }
-
-  ensure(height: number): void {
-    if (this.y - height < BOTTOM) this.newPage();
-  }
-
-  heading(text: string, size = 12): void {
-    this.ensure(size + 30);
-    if (this.y < A4[1] - MARGIN) this.y -= 10;
-    this.y -= size;
-    this.page.drawText(this.safe(text), { x: MARGIN, y: this.y, size, font: this.fonts.bold, color: INK });
-    this.y -= size * 0.6;
-  }
-
-  text(text: string, opts: { size?: number; font?: PDFFont; color?: RGB; x?: number; width?: number; gap?: number } = {}): void {
-    const size = opts.size ?? 9;
-    const font = opts.font ?? this.fonts.regular;
-    const x = opts.x ?? MARGIN;
-    for (const line of wrap(this.safe(text), font, size, opts.width ?? WIDTH - (x - MARGIN))) {
-      this.ensure(size * 1.35);
-      this.y -= size * 1.35;
-      this.page.drawText(line, { x, y: this.y, size, font, color: opts.color ?? INK });
-    }
-    this.y -= opts.gap ?? 0;
-  }
-
-  fields(rows: readonly [string, string][], opts: { labelWidth?: number; size?: number } = {}): void {
-    const size = opts.size ?? 8.5;
-    const lw = opts.labelWidth ?? 150;
-    const lh = size * 1.35;
-    for (const [k, v] of rows) {
-      const values = wrap(this.safe(v || '-'), this.fonts.regular, size, WIDTH - lw - 6);
-      const labels = wrap(this.safe(k), this.fonts.bold, size, lw - 6);
-      const n = Math.max(values.length, labels.length);
-      this.ensure(n * lh + 2);
-      labels.forEach((l, i) => this.page.drawText(l, { x: MARGIN, y: this.y - (i + 1) * lh, size, font: this.fonts.bold, color: MUTED }));
-      values.forEach((l, i) => this.page.drawText(l, { x: MARGIN + lw, y: this.y - (i + 1) * lh, size, font: this.fonts.regular, color: INK }));
-      this.y -= n * lh + 2;
-    }
-  }
-
+/** The shared page cursor, with the report's tables. */
+class Writer extends PdfWriter {
   /** A table with wrapped cells; the header repeats on a new page. */
   table(cols: { title: string; width: number }[], rows: string[][], opts: { size?: number; colors?: (RGB | undefined)[][] } = {}): void {
     const size = opts.size ?? 7.5;
@@ -238,9 +170,9 @@ export async function renderReadinessPdf(jsonText: string, photos: ReadonlyMap<s
   const jsonSha256 = sha256Hex(jsonText);
   const s = r.survey.answers;
   const doc = await PDFDocument.create();
-  const fonts: Fonts = { regular: await doc.embedFont(StandardFonts.Helvetica), bold: await doc.embedFont(StandardFonts.HelveticaBold), mono: await doc.embedFont(StandardFonts.Courier) };
+  const fonts: PdfFonts = { regular: await doc.embedFont(StandardFonts.Helvetica), bold: await doc.embedFont(StandardFonts.HelveticaBold), mono: await doc.embedFont(StandardFonts.Courier) };
   const safe = makeSafe(fonts.regular);
-  const w = new Writer(doc, fonts, safe, `Cairn site-readiness report - ${s.site.name} - survey ${r.survey.id}`);
+  const w = new Writer(doc, fonts, safe, `Cairn site-readiness report - ${s.site.name} - survey ${r.survey.id}`, { headingRoom: 30 });
 
   // ---- title, verdict, checklist at a glance, signatures at a glance
   w.newPage('Site-readiness report');
