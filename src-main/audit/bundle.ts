@@ -15,14 +15,13 @@
  */
 import { z } from 'zod';
 import type { AuditEntry, AuditVerifyResult } from '../../src-preload/contract';
-import { fromBase64, InclusionBatch, leafHash, logKeysOf, toBase64, verifyCheckpoint, verifyNote } from '../ledger';
+import { BundleChecks, checkBundleHead, fromBase64, InclusionBatch, leafHash, toBase64 } from '../ledger';
 import { entryBytes, parseEntry } from './entry';
 
 export const AUDIT_BUNDLE_FORMAT = 'cairn.audit/bundle';
 export const AUDIT_BUNDLE_VERSION = 1;
 export const STATEMENT_HEADER = 'cairn.audit/export/v1';
 export const MAX_BUNDLE_ENTRIES = 5000;
-const MAX_FAILURES_PER_CHECK = 20;
 
 const B64 = z.string().max(200);
 const Time = z.string().regex(/^[0-9T:.+Z-]{1,40}$/).nullable();
@@ -108,19 +107,8 @@ export function bundleText(bundle: AuditBundle): string {
   return `${JSON.stringify(bundle, null, 2)}\n`;
 }
 
-class Checks {
-  readonly checks: AuditVerifyResult['checks'] = [];
-  readonly failures: string[] = [];
-  add(name: string, problems: readonly string[], okDetail: string): boolean {
-    const shown = problems.slice(0, MAX_FAILURES_PER_CHECK);
-    if (problems.length > shown.length) shown.push(`… and ${problems.length - shown.length} more`);
-    this.checks.push({ name, ok: problems.length === 0, detail: problems.length ? shown.join('; ') : okDetail });
-    for (const p of shown) this.failures.push(`${name}: ${p}`);
-    return problems.length === 0;
-  }
-  result(entries = 0, range: AuditVerifyResult['range'] = null): AuditVerifyResult {
-    return { valid: this.failures.length === 0 && this.checks.length > 0, checks: this.checks, failures: this.failures, entries, range };
-  }
+function resultOf(c: BundleChecks, entries = 0, range: AuditVerifyResult['range'] = null): AuditVerifyResult {
+  return { valid: c.valid, checks: c.checks, failures: c.failures, entries, range };
 }
 
 export interface VerifyOptions {
@@ -133,27 +121,27 @@ export function verifyAuditBundle(text: unknown, opts: VerifyOptions = {}): Audi
   try {
     return verifyUnsafe(text, opts);
   } catch (err) {
-    const c = new Checks();
+    const c = new BundleChecks();
     c.add('internal', [`verification stopped: ${err instanceof Error ? err.message : String(err)}`], '');
-    return c.result();
+    return resultOf(c);
   }
 }
 
 function verifyUnsafe(text: unknown, opts: VerifyOptions): AuditVerifyResult {
-  const c = new Checks();
+  const c = new BundleChecks();
   let json: unknown;
   try {
     if (typeof text !== 'string') throw new Error('the bundle is not text');
     json = JSON.parse(text);
   } catch (err) {
     c.add('parse', [`not JSON: ${err instanceof Error ? err.message : String(err)}`], '');
-    return c.result();
+    return resultOf(c);
   }
   const parsed = AuditBundleSchema.safeParse(json);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     c.add('format', [`${i?.path.map(String).join('.') || 'bundle'}: ${i?.message ?? 'invalid'}`], '');
-    return c.result();
+    return resultOf(c);
   }
   const b = parsed.data;
   const n = b.entries.length;
@@ -161,32 +149,13 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): AuditVerifyResult {
   const layout = bundleText(json as AuditBundle) === text ? [] : ['the text is not in the canonical layout (two-space JSON, one final newline): it was edited'];
   c.add('format', layout, `${AUDIT_BUNDLE_FORMAT} v${b.version}, ${n} entr${n === 1 ? 'y' : 'ies'}`);
 
-  // ---- the log key: pinned by the caller, or the bundle's own.
-  const { keys: logKeys, problems: keyProblems, detail: keyDetail } = logKeysOf(b.verifierKeys, opts.vkey);
-  c.add('log-key', keyProblems, keyDetail);
-
-  // ---- the checkpoint.
-  const cp = verifyCheckpoint(b.checkpoint, { logKeys, origin: b.origin });
-  c.add('checkpoint', cp.valid ? [] : [cp.reason], cp.valid ? cp.reason : '');
-  const checkpoint = cp.valid ? cp.checkpoint : undefined;
-
-  // ---- the export statement.
-  const stProblems: string[] = [];
-  let st: Statement | undefined;
-  const sv = verifyNote(b.statement, logKeys);
-  if (!sv.valid) stProblems.push(`signature: ${sv.reason}`);
-  else {
-    const s = parseStatement(sv.text as string);
-    if (typeof s === 'string') stProblems.push(s);
-    else {
-      st = s;
-      if (s.origin !== b.origin) stProblems.push(`it is for origin ${s.origin}, the bundle says ${b.origin}`);
-      if (checkpoint && s.size !== checkpoint.size) stProblems.push(`it is for log size ${s.size}, the checkpoint is at ${checkpoint.size}`);
-      if (s.exportedAt !== b.exportedAt) stProblems.push(`it was signed for an export at ${s.exportedAt}, the bundle says ${b.exportedAt}`);
-      if (s.from !== b.range.from || s.to !== b.range.to) stProblems.push(`it covers ${s.from ?? '-'} … ${s.to ?? '-'}, the bundle says ${b.range.from ?? '-'} … ${b.range.to ?? '-'}`);
-    }
-  }
-  c.add('export-statement', stProblems, st ? `signed statement: entries ${st.first} to ${st.first + st.count - 1} at log size ${st.size}` : '');
+  // ---- the log key, the checkpoint, and the export statement for this range.
+  const { checkpoint, statement: st } = checkBundleHead(c, b, {
+    vkey: opts.vkey,
+    parse: parseStatement,
+    agrees: (s) => (s.from !== b.range.from || s.to !== b.range.to ? [`it covers ${s.from ?? '-'} … ${s.to ?? '-'}, the bundle says ${b.range.from ?? '-'} … ${b.range.to ?? '-'}`] : []),
+    describe: (s) => `signed statement: entries ${s.first} to ${s.first + s.count - 1} at log size ${s.size}`,
+  });
 
   // ---- every entry is an audit entry.
   const entries: (AuditEntry | null)[] = b.entries.map((e) => parseEntry(e.entry));
@@ -237,5 +206,5 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions): AuditVerifyResult {
     prev = e.at;
   });
   c.add('times', times, `${entries[0]?.at ?? '?'} … ${entries[n - 1]?.at ?? '?'}, within ${b.range.from ?? 'the start'} … ${b.range.to ?? 'the end'}`);
-  return c.result(n, range);
+  return resultOf(c, n, range);
 }

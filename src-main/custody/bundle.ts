@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import type { CustodyVerifyResult } from '../../src-preload/contract';
-import { Ed25519VerifyPool, fromBase64, InclusionBatch, logKeysOf, parseVerifierKey, SIG_ED25519, verifyCheckpoint, verifyNote, type NoteVerifier } from '../ledger';
+import { BundleChecks, checkBundleHead, Ed25519VerifyPool, fromBase64, InclusionBatch, parseVerifierKey, SIG_ED25519, type NoteVerifier } from '../ledger';
 import { canonicalJson, EventBodySchema, eventLeafHash, sha256Hex, signedMessageOf, type EventBody } from './event';
 import { keyIdOf } from './keys';
 import { applyEvent, label, type ReplayState } from './machine';
@@ -23,7 +23,6 @@ export const BUNDLE_FORMAT = 'cairn.custody/bundle';
 export const HEADS_HEADER = 'cairn.custody/export/v1';
 /** The CLI verifies large bundles (the app's channel is bounded by its frame size, not by this). */
 const MAX_EVENTS = 1_000_000;
-const MAX_FAILURES_PER_CHECK = 20;
 
 const B64 = z.string().max(200);
 
@@ -98,21 +97,8 @@ function parseHeads(text: string): Heads | string {
   return { exportedAt: exm[1] as string, origin: om[1] as string, size: Number(sm[1]), scope: { kind: scm[1] as 'appliance' | 'job', id: scm[2] as string }, heads };
 }
 
-class Checks {
-  readonly checks: CustodyVerifyResult['checks'] = [];
-  readonly failures: string[] = [];
-  add(name: string, problems: readonly string[], okDetail: string): boolean {
-    const shown = problems.slice(0, MAX_FAILURES_PER_CHECK);
-    const more = problems.length > shown.length ? ` (and ${problems.length - shown.length} more)` : '';
-    const detail = problems.length ? `${shown.join('; ')}${more}` : okDetail;
-    this.checks.push({ name, ok: problems.length === 0, detail });
-    for (const p of shown) this.failures.push(`${name}: ${p}`);
-    if (more) this.failures.push(`${name}:${more}`);
-    return problems.length === 0;
-  }
-  result(): CustodyVerifyResult {
-    return { valid: this.failures.length === 0 && this.checks.every((c) => c.ok), checks: this.checks, failures: this.failures };
-  }
+function resultOf(c: BundleChecks): CustodyVerifyResult {
+  return { valid: c.valid, checks: c.checks, failures: c.failures };
 }
 
 export interface VerifyOptions {
@@ -121,9 +107,9 @@ export interface VerifyOptions {
 }
 
 function stopped(err: unknown): CustodyVerifyResult {
-  const c = new Checks();
+  const c = new BundleChecks();
   c.add('internal', [`verification stopped: ${err instanceof Error ? err.message : String(err)}`], '');
-  return c.result();
+  return resultOf(c);
 }
 
 /** Where the operator signature checks go: verified on the spot, or queued for worker threads. Returns the check's slot. */
@@ -170,18 +156,18 @@ export async function verifyBundleParallel(text: unknown, opts: VerifyOptions & 
 }
 
 function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSink): Pending {
-  const c = new Checks();
+  const c = new BundleChecks();
   let json: unknown;
   try {
     if (typeof text !== 'string') throw new Error('the bundle is not text');
     json = JSON.parse(text);
   } catch (err) {
     c.add('parse', [`not JSON: ${err instanceof Error ? err.message : String(err)}`], '');
-    return { result: c.result() };
+    return { result: resultOf(c) };
   }
   const formatError = (issue: z.core.$ZodIssue | undefined, prefix: PropertyKey[] = []): Pending => {
     c.add('format', [`${[...prefix, ...(issue?.path ?? [])].map(String).join('.') || 'bundle'}: ${issue?.message ?? 'invalid'}`], '');
-    return { result: c.result() };
+    return { result: resultOf(c) };
   };
   const envelope = BundleEnvelopeSchema.safeParse(json);
   if (!envelope.success) return formatError(envelope.error.issues[0]);
@@ -196,32 +182,17 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSin
   const b: Bundle = { ...envelope.data, events: entries };
   c.add('format', [], `${BUNDLE_FORMAT} v${b.version}, ${b.events.length} event${b.events.length === 1 ? '' : 's'}, scope ${b.scope.kind} ${b.scope.id}`);
 
-  // ---- the log key: pinned by the caller, or the bundle's own.
-  const { keys: logKeys, problems: keyProblems, detail: keyDetail } = logKeysOf(b.verifierKeys, opts.vkey);
-  c.add('log-key', keyProblems, keyDetail);
-
-  // ---- the checkpoint.
-  const cp = verifyCheckpoint(b.checkpoint, { logKeys, origin: b.origin });
-  c.add('checkpoint', cp.valid ? [] : [cp.reason], cp.valid ? cp.reason : '');
-  const checkpoint = cp.valid ? cp.checkpoint : undefined;
-
-  // ---- the export statement.
-  const headsProblems: string[] = [];
-  let heads: Heads | undefined;
-  const hv = verifyNote(b.heads, logKeys);
-  if (!hv.valid) headsProblems.push(`signature: ${hv.reason}`);
-  else {
-    const h = parseHeads(hv.text as string);
-    if (typeof h === 'string') headsProblems.push(h);
-    else {
-      heads = h;
-      if (h.origin !== b.origin) headsProblems.push(`it is for origin ${h.origin}, the bundle says ${b.origin}`);
-      if (checkpoint && h.size !== checkpoint.size) headsProblems.push(`it is for log size ${h.size}, the checkpoint is at ${checkpoint.size}`);
-      if (h.exportedAt !== b.exportedAt) headsProblems.push(`it was signed for an export at ${h.exportedAt}, the bundle says ${b.exportedAt}`);
-      if (h.scope.kind !== b.scope.kind || h.scope.id !== b.scope.id) headsProblems.push(`it covers ${h.scope.kind} ${h.scope.id}, the bundle says ${b.scope.kind} ${b.scope.id}`);
-    }
-  }
-  c.add('export-statement', headsProblems, heads ? `signed statement: ${heads.heads.size} appliance${heads.heads.size === 1 ? '' : 's'} at log size ${heads.size}` : '');
+  // ---- the log key, the checkpoint, and the export statement ("heads") for this scope.
+  const { checkpoint, statement: heads } = checkBundleHead(
+    c,
+    { origin: b.origin, exportedAt: b.exportedAt, verifierKeys: b.verifierKeys, checkpoint: b.checkpoint, statement: b.heads },
+    {
+      vkey: opts.vkey,
+      parse: parseHeads,
+      agrees: (h) => (h.scope.kind !== b.scope.kind || h.scope.id !== b.scope.id ? [`it covers ${h.scope.kind} ${h.scope.id}, the bundle says ${b.scope.kind} ${b.scope.id}`] : []),
+      describe: (h) => `signed statement: ${h.heads.size} appliance${h.heads.size === 1 ? '' : 's'} at log size ${h.size}`,
+    },
+  );
 
   // ---- operator public keys.
   const keyMap = new Map<string, NoteVerifier>();
@@ -340,7 +311,7 @@ function verifyUnsafe(text: unknown, opts: VerifyOptions, checkSignature: SigSin
       c.add('ordering', orderProblems, `${groups.size} appliance${groups.size === 1 ? '' : 's'}, events in log order`);
       c.add('completeness', compProblems, heads ? 'every appliance has exactly the events the signed statement lists' : '');
       c.add('transitions', replayProblems, `every transition is legal from registration on (${finals.join(', ')})`);
-      return c.result();
+      return resultOf(c);
     },
   };
 }

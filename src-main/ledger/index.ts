@@ -76,6 +76,7 @@ export {
   type TlogProofVerdict,
 } from './tlog-proof';
 export { logKeysOf, verifierKeyId, type LogKeys } from './log-keys';
+export { BundleChecks, checkBundleHead, MAX_FAILURES_PER_CHECK, type BundleHead, type NamedCheck, type StatementHead } from './bundle-checks';
 export { runBundleVerify, type BundleVerdict, type BundleVerifyCommand, type VerifyCliIo } from './verify-cli';
 export { LEDGER_HELP, runLedgerCli, type LedgerCliIo } from './cli';
 export { defaultVerifyThreads, Ed25519VerifyPool, type Ed25519Check } from './parallel-verify';
