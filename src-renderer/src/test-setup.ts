@@ -3,6 +3,8 @@
  * APIs jsdom lacks that the UI uses — matchMedia (theme), ResizeObserver
  * (charts, lists), scrollIntoView, requestAnimationFrame, and a canvas
  * getContext that honestly reports "no canvas" instead of logging an error.
+ * A Svelte runtime warning (ownership, stale derived, …) fails the test that
+ * logged it, as the e2e console guard does in Chromium.
  */
 import { cleanup } from '@testing-library/svelte';
 import { afterEach } from 'vitest';
@@ -63,8 +65,19 @@ if (!('clipboard' in navigator)) {
   Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async () => undefined } });
 }
 
+const svelteWarnings: string[] = [];
+const warn = console.warn.bind(console);
+console.warn = (...args: unknown[]) => {
+  const first = String(args[0] ?? '');
+  // Svelte's dev warnings are one styled string: `%c[svelte] code\n%cwhat happened\nhttps://svelte.dev/e/code`.
+  if (first.includes('[svelte]')) svelteWarnings.push(first.replace(/%c/g, ''));
+  warn(...args);
+};
+
 afterEach(() => {
   cleanup();
   media.dark = false;
   media.lists.clear();
+  const logged = svelteWarnings.splice(0);
+  if (logged.length) throw new Error(`Svelte runtime warning${logged.length === 1 ? '' : 's'} in this test:\n${logged.join('\n')}`);
 });
