@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import App from './App.svelte';
 import { setApi } from './lib/api';
 import { AREAS } from './lib/pages';
@@ -298,6 +298,8 @@ describe('status bar', () => {
 
 describe('global search', () => {
   it('searches with debounce and opens a guest on its host page, highlighted', async () => {
+    const scrolled = vi.spyOn(Element.prototype, 'scrollIntoView');
+    onTestFinished(() => scrolled.mockRestore());
     render(App);
     await fireEvent.keyDown(window, { key: 'F', ctrlKey: true, shiftKey: true });
     const dialog = await screen.findByRole('dialog', { name: 'Search the fleet' });
@@ -312,6 +314,15 @@ describe('global search', () => {
     const row = await screen.findByText('db-primary');
     expect(row.closest('tr')!.classList.contains('highlight')).toBe(true);
     expect(bridge.callsTo('fleet:host')).toContainEqual({ clusterId: 'c1', node: 'pve1' });
+    await waitFor(() => expect(scrolled.mock.contexts.some((el) => (el as Element).getAttribute('data-vmid') === '102')).toBe(true));
+
+    // A sync reloads the host: the page stays where the operator has scrolled it since.
+    const shown = scrolled.mock.calls.length;
+    const loads = bridge.callsTo('fleet:host').length;
+    bridge.emit('fleet:onChanged', { clusterIds: ['c1'] });
+    await waitFor(() => expect(bridge.callsTo('fleet:host').length).toBeGreaterThan(loads), { timeout: 3000 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(scrolled.mock.calls.length).toBe(shown);
   });
 
   it('opens sites on the site page', async () => {
