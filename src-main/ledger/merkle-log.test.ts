@@ -102,6 +102,34 @@ describe('MerkleLog against the RFC 6962 reference', () => {
   });
 });
 
+describe('remembered upper subtrees', () => {
+  it('a proof handed out and then changed does not change the next one', () => {
+    const log = new MerkleLog(db, { prefix: P });
+    const leaves = log.appendBatch(Array.from({ length: 1100 }, (_, i) => data(i))).map((r) => r.leafHash);
+    const first = log.inclusionProof(5);
+    for (const h of first) h.fill(0);
+    expect(log.inclusionProof(5)).toEqual(refPath(5, leaves));
+    expect(log.inclusionProof(700)).toEqual(refPath(700, leaves));
+  });
+
+  it('an append rolled back in an enclosing transaction leaves nothing remembered behind', () => {
+    const log = new MerkleLog(db, { prefix: P });
+    const leaves = log.appendBatch(Array.from({ length: 600 }, (_, i) => data(i))).map((r) => r.leafHash);
+    expect(() =>
+      db.transaction(() => {
+        log.appendBatch(Array.from({ length: 600 }, (_, i) => data(i, 'doomed ')));
+        // Read upper subtrees of the doomed leaves (level 8 and 9 cover 256 and 512 leaves).
+        log.inclusionProof(1100);
+        throw new Error('roll back');
+      })(),
+    ).toThrow('roll back');
+    leaves.push(...log.appendBatch(Array.from({ length: 600 }, (_, i) => data(600 + i))).map((r) => r.leafHash));
+    expect(log.root()).toEqual(refRoot(leaves));
+    for (const i of [0, 599, 600, 1100, 1199]) expect(log.inclusionProof(i)).toEqual(refPath(i, leaves));
+    expect(log.consistencyProof(700)).toEqual(refProof(700, leaves));
+  });
+});
+
 describe('logs written when every level was stored', () => {
   /** The level 1-3 rows the earlier format wrote for every complete subtree of the first `n` leaves. */
   function writeLowLevels(leaves: Uint8Array[], n: number): number {

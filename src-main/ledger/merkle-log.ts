@@ -112,6 +112,15 @@ export const LEDGER_MIGRATION_SQL = ledgerMigrationSql(LEDGER_LOG_PREFIXES.custo
  */
 export const LOWEST_STORED_LEVEL = 4;
 
+/**
+ * Subtrees of 256 or more leaves are remembered once read: every proof in a
+ * bundle climbs through the same few upper subtrees, and a stored subtree
+ * never changes (the memory is dropped whenever the log is re-read, as after
+ * a rolled-back append). At most one entry per 256 leaves, and a bounded map.
+ */
+const CACHED_FROM_LEVEL = 8;
+const MAX_CACHED_SUBTREES = 65_536;
+
 const TRIGGER_SUFFIXES = ['leaves_in_order', 'leaves_no_update', 'leaves_no_delete', 'nodes_write_once', 'nodes_no_update', 'nodes_no_delete'];
 
 function leafHashOf(out: readonly AppendResult[]): Uint8Array | undefined {
@@ -135,6 +144,8 @@ export class MerkleLog implements SubtreeSource {
   private cachedSize = 0;
   private lastLeaf: Uint8Array | undefined;
   private frontier: Uint8Array[] = [];
+  /** Upper subtree hashes read so far, by level · 2^40 + index. */
+  private readonly upper = new Map<number, Uint8Array>();
 
   constructor(db: Database.Database, options: { prefix: string }) {
     checkPrefix(options.prefix);
@@ -215,8 +226,16 @@ export class MerkleLog implements SubtreeSource {
 
   perfectSubtree(level: number, index: number): Uint8Array {
     if (level > 0 && level < LOWEST_STORED_LEVEL) return this.foldLeaves(level, index);
+    const key = level >= CACHED_FROM_LEVEL ? level * 2 ** 40 + index : -1;
+    const cached = key >= 0 ? this.upper.get(key) : undefined;
+    // A copy: a caller may change the proof it was handed.
+    if (cached) return Buffer.from(cached);
     const h = (level === 0 ? this.stmts.leafHash.get(index) : this.stmts.node.get(level, index)) as Buffer | undefined;
     if (!h) throw new Error(`ledger "${this.prefix}" has no subtree hash at level ${level}, index ${index}: the log is damaged`);
+    if (key >= 0) {
+      if (this.upper.size >= MAX_CACHED_SUBTREES) this.upper.clear();
+      this.upper.set(key, Buffer.from(h));
+    }
     return h;
   }
 
@@ -327,6 +346,7 @@ export class MerkleLog implements SubtreeSource {
     const size = last ? last[0] + 1 : 0;
     const lastLeaf = last?.[1];
     if (size === this.cachedSize && (lastLeaf === undefined ? this.lastLeaf === undefined : this.lastLeaf !== undefined && bytesEqual(lastLeaf, this.lastLeaf))) return;
+    this.upper.clear();
     this.frontier = decompose(0, size).map(({ level, index }) => this.perfectSubtree(level, index));
     this.cachedSize = size;
     this.lastLeaf = lastLeaf;
