@@ -134,7 +134,7 @@ export function eventHash(body: EventBody): string {
 
 /** What the operator key signs. */
 export function signingMessage(body: EventBody): Buffer {
-  return Buffer.concat([Buffer.from(EVENT_SIGNING_PREFIX, 'utf8'), eventBytes(body)]);
+  return signedMessageOf(canonicalJson(body)).message;
 }
 
 /** The Merkle leaf: the event with the key id and signature, so the log commits to who signed it too. */
@@ -147,8 +147,11 @@ export function leafBytes(body: EventBody, publicKeyId: string, signature: strin
  * canonical key order, so the body's canonical text is spliced in rather than encoded twice.
  */
 export function leafBytesOf(canonicalBody: string, publicKeyId: string, signature: string): Buffer {
-  return Buffer.from(`{"event":${canonicalBody},"publicKeyId":${JSON.stringify(publicKeyId)},"signature":${JSON.stringify(signature)}}`, 'utf8');
+  return Buffer.from(`{"event":${canonicalBody}${leafTail(publicKeyId, signature)}`, 'utf8');
 }
+
+/** The leaf's JSON after the event: its key id and signature, and the closing brace. */
+const leafTail = (publicKeyId: string, signature: string): string => `,"publicKeyId":${JSON.stringify(publicKeyId)},"signature":${JSON.stringify(signature)}}`;
 
 const SIGNING_PREFIX_BYTES = Buffer.from(EVENT_SIGNING_PREFIX, 'utf8');
 /** 0x00 (RFC 6962 leaf) then the start of the leaf's JSON. */
@@ -170,6 +173,6 @@ export function eventLeafHash(bodyBytes: Uint8Array, publicKeyId: string, signat
   const h: Hash = createHash('sha256');
   h.update(LEAF_HASH_HEAD);
   h.update(bodyBytes);
-  h.update(`,"publicKeyId":${JSON.stringify(publicKeyId)},"signature":${JSON.stringify(signature)}}`, 'utf8');
+  h.update(leafTail(publicKeyId, signature), 'utf8');
   return h.digest();
 }
