@@ -5,15 +5,12 @@
  * requests from the keychain, relays its log lines and change
  * notifications, and restarts it should it ever die.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SiteInfo } from '../fleet/snapshot';
 import type { SyncOutcome } from '../fleet/inventory-sync';
 import { AppException } from '../util/app-exception';
 import type { Logger } from '../util/log';
+import { workerEntry } from '../util/worker-entry';
 import type { FromWorker, SyncWorkerData, ToWorker } from './sync-messages';
 
 export interface SyncEngine {
@@ -39,27 +36,6 @@ export interface WorkerSyncOptions {
   resourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number };
 }
 
-/**
- * Where the worker's code is: the bundle beside this one when built
- * (electron-vite and the benchmark bundle emit `sync-worker.js`/`.mjs`), else
- * the TypeScript source, loaded through tsx's loader registered inside the
- * worker (tests, `npm run web`): a worker does not inherit the loader hooks
- * of the thread that starts it.
- */
-function workerEntry(): { code: string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) {
-    for (const name of ['sync-worker.js', 'sync-worker.mjs']) {
-      const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
-      if (existsSync(file)) return { code: file, eval: false };
-    }
-  }
-  // tsx's ESM API (its `import` export), located from its package.json so any resolver finds it.
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
-  const source = new URL('./sync-worker.ts', import.meta.url).href;
-  return { code: `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`, eval: true };
-}
-
 export class WorkerInventorySync implements SyncEngine {
   private worker: Worker | null = null;
   private started = false;
@@ -74,7 +50,8 @@ export class WorkerInventorySync implements SyncEngine {
 
   private spawn(): Worker {
     if (this.worker) return this.worker;
-    const entry = workerEntry();
+    const entry = workerEntry(import.meta.url, 'sync-worker', './sync-worker.ts');
+    if (!entry) throw new Error('the inventory sync worker is not in this build (sync-worker.js beside the main bundle)');
     const data: SyncWorkerData = {
       dbFile: this.opts.dbFile,
       intervalSeconds: this.opts.intervalSeconds(),
