@@ -37,6 +37,7 @@ export {
   type LogEntry,
 } from './merkle-log';
 export {
+  ed25519NoteSigner,
   formatVerifierKey,
   generateNoteKey,
   noteKeyId,

@@ -1,7 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppException } from '../util/app-exception';
 import { fromBase64, toBase64 } from './encoding';
 import {
+  ed25519NoteSigner,
   formatKeyId,
   generateNoteKey,
   MAX_SIGNATURES,
@@ -242,5 +244,27 @@ describe('verifier key spelling', () => {
     expect(() => parseVerifierKey(vkey)).not.toThrow();
     // The audit bundle property test found this: "+ff0ae41a+" and "+FF0AE41A+" named the same key, so the changed text still verified.
     expect(() => parseVerifierKey(`${name}+${hash.toUpperCase()}+${key}`)).toThrow(/8 lowercase hex digits/);
+  });
+});
+
+describe('a signer rebuilt from its private key (how a worker thread gets one)', () => {
+  it('has the same key id and verifier key and makes the same signatures', () => {
+    const { skey } = generateNoteKey('cairn.custody/abc');
+    const original = parseSignerKey(skey);
+    const privateKey = original.privateKey;
+    if (!privateKey) throw new Error('an Ed25519 signer carries its private key');
+    const rebuilt = ed25519NoteSigner(original.name, privateKey);
+    expect([rebuilt.name, rebuilt.keyId, rebuilt.vkey]).toEqual([original.name, original.keyId, original.vkey]);
+    const text = new TextEncoder().encode('example.com/log\n1\nAAAA\n');
+    expect(Buffer.from(rebuilt.sign(text)).equals(Buffer.from(original.sign(text)))).toBe(true);
+    // The key has no text form to leak through a log line or JSON.
+    expect(JSON.stringify({ privateKey })).toBe('{"privateKey":{}}');
+  });
+
+  it('refuses a key that is not an Ed25519 private key, or a bad name', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    expect(() => ed25519NoteSigner('log', publicKey)).toThrow(/not an Ed25519 private key/);
+    expect(() => ed25519NoteSigner('log', generateKeyPairSync('x25519').privateKey)).toThrow(/not an Ed25519 private key/);
+    expect(() => ed25519NoteSigner('bad name', privateKey)).toThrow(/name/);
   });
 });

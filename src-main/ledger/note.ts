@@ -50,6 +50,11 @@ export interface NoteSigner {
   /** The matching verifier key text, safe to publish. */
   readonly vkey: string;
   sign(text: Uint8Array): Uint8Array;
+  /**
+   * Ed25519 signers: the private key, so a worker thread of this process can sign with it
+   * (`ed25519NoteSigner`; a KeyObject crosses by structured clone and has no JSON or text form).
+   */
+  readonly privateKey?: KeyObject;
   /** Many signatures at once, on the signing thread when that is worth it (Ed25519 signers); equal to `sign` on each. */
   signMany?(texts: readonly Uint8Array[]): Promise<Uint8Array[]>;
 }
@@ -230,12 +235,26 @@ function parseSkey(skey: string): { name: string; seed: Uint8Array; publicKey: U
 
 /** An Ed25519 (type 0x01) note signer from a `PRIVATE+KEY+…` string. */
 export function parseSignerKey(skey: string): NoteSigner {
-  const { name, publicKey, privateKey } = parseSkey(skey);
+  const { name, privateKey } = parseSkey(skey);
+  return ed25519NoteSigner(name, privateKey);
+}
+
+/**
+ * An Ed25519 (type 0x01) note signer from its name and private key: how a
+ * signer is rebuilt on a worker thread of this process from the
+ * `privateKey` of one made here.
+ */
+export function ed25519NoteSigner(name: string, privateKey: KeyObject): NoteSigner {
+  if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'ed25519') throw keyError('signer key: not an Ed25519 private key', 'skey');
+  if (!isValidKeyName(name)) throw keyError('signer key: the name must be non-empty without spaces or +', 'skey');
+  // The raw key is the last 32 bytes of its SubjectPublicKeyInfo.
+  const publicKey = new Uint8Array(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-32));
   return {
     name,
     keyId: noteKeyId(name, SIG_ED25519, publicKey),
     type: SIG_ED25519,
     vkey: formatVerifierKey(name, SIG_ED25519, publicKey),
+    privateKey,
     sign: (text) => cryptoSign(null, text, privateKey),
     signMany: (texts) => signEd25519Many(privateKey, texts),
   };
