@@ -9,8 +9,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        // The inventory sync runs in a worker thread; its entry sits beside index.js (see sync-worker-host.ts).
-        input: { index: resolve('src-main/electron/main.ts'), 'sync-worker': resolve('src-main/app/sync-worker.ts') },
+        // The inventory sync and the custody writer run in worker threads; their entries sit beside index.js
+        // (util/worker-entry.ts finds them).
+        input: {
+          index: resolve('src-main/electron/main.ts'),
+          'sync-worker': resolve('src-main/app/sync-worker.ts'),
+          'custody-writer': resolve('src-main/custody/writer-worker.ts'),
+        },
         external: ['better-sqlite3', 'keytar', 'ssh2', 'cpu-features', 'electron-updater'],
       },
     },

@@ -19,8 +19,9 @@ export async function runBench(args) {
     entryPoints: {
       run: join(ROOT, 'bench/run.ts'),
       cairn: join(ROOT, 'src-main/cli/main.ts'),
-      // Found beside the bundle by sync-worker-host.ts, as in the app.
+      // Found beside the bundle by util/worker-entry.ts, as in the app.
       'sync-worker': join(ROOT, 'src-main/app/sync-worker.ts'),
+      'custody-writer': join(ROOT, 'src-main/custody/writer-worker.ts'),
     },
     outdir: OUT,
     outExtension: { '.js': '.mjs' },

@@ -792,6 +792,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       await updates.close();
       pveSource?.close();
       await demo?.close();
+      await custody.close();
       await walCheckpointer.stop();
       db.close();
     },

@@ -150,6 +150,18 @@ export function leafBytesOf(canonicalBody: string, publicKeyId: string, signatur
   return Buffer.from(`{"event":${canonicalBody}${leafTail(publicKeyId, signature)}`, 'utf8');
 }
 
+const LEAF_HEAD_BYTES = Buffer.from('{"event":', 'utf8');
+
+/** `leafBytesOf` from the canonical body's bytes (as signed), not its text. */
+export function leafBytesOfBody(bodyBytes: Uint8Array, publicKeyId: string, signature: string): Buffer {
+  const tail = leafTail(publicKeyId, signature);
+  const out = Buffer.allocUnsafe(LEAF_HEAD_BYTES.length + bodyBytes.byteLength + Buffer.byteLength(tail, 'utf8'));
+  LEAF_HEAD_BYTES.copy(out, 0);
+  out.set(bodyBytes, LEAF_HEAD_BYTES.length);
+  out.write(tail, LEAF_HEAD_BYTES.length + bodyBytes.byteLength, 'utf8');
+  return out;
+}
+
 /** The leaf's JSON after the event: its key id and signature, and the closing brace. */
 const leafTail = (publicKeyId: string, signature: string): string => `,"publicKeyId":${JSON.stringify(publicKeyId)},"signature":${JSON.stringify(signature)}}`;
 

@@ -3,7 +3,10 @@
  * and the batches still in flight, signed on the signing thread, committed
  * in check order; and migration 20 (custody_events in log order).
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { CustodyState } from '../../src-preload/contract';
 import { parseVerifierKey } from '../ledger';
 import { MIGRATIONS } from '../store/migrations';
@@ -24,7 +27,37 @@ async function settle<T>(p: Promise<T>): Promise<T | AppException> {
   );
 }
 
-describe('pipelined batches', () => {
+const opened: { svc: CustodyService; dir?: string }[] = [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) {
+    await o.svc.close();
+    o.svc.db.close();
+    if (o.dir) rmSync(o.dir, { recursive: true, force: true });
+  }
+});
+
+/** The same record path, its batches written on the calling thread or (a file database) on the writer thread. */
+const MODES = [
+  {
+    where: 'here' as const,
+    make: () => {
+      const made = makeService();
+      opened.push({ svc: made.svc });
+      return made;
+    },
+  },
+  {
+    where: 'writerThread' as const,
+    make: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cairn-pipeline-'));
+      const made = makeService({ file: join(dir, 'cairn.db'), writerThreadMin: 1 });
+      opened.push({ svc: made.svc, dir });
+      return made;
+    },
+  },
+];
+
+describe.each(MODES)('pipelined batches (written: $where)', ({ where, make: makeService }) => {
   it('checks a batch against the one still in flight for the same appliance, and commits both in order', async () => {
     const { svc } = makeService();
     const a = (await registerSample(svc)).appliance;
@@ -54,6 +87,8 @@ describe('pipelined batches', () => {
     expect(d.state).toBe('ready');
     expect(d.timeline.map((e) => e.seq)).toEqual([0, 1, 2]);
     expect(verifyBundle((await svc.exportBundle({ kind: 'appliance', id: a.id })).text).valid).toBe(true);
+    expect(svc.batchesWritten[where]).toBe(3);
+    expect(svc.log.verifyIntegrity().valid).toBe(true);
   });
 
   it('fails the batches built on one that failed, and leaves the appliance where the database has it', async () => {

@@ -27,11 +27,13 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import { AppException } from '../util/app-exception';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, headsText, type Bundle } from './bundle';
-import { canonicalJson, leafBytesOf, sha256Hex, signedMessageOf, type ApplianceSnapshot, type EventBody, type JobSnapshot } from './event';
+import { canonicalJson, sha256Hex, signedMessageOf, type ApplianceSnapshot, type EventBody, type JobSnapshot } from './event';
 import { CustodyKeys, type LoadedKeys } from './keys';
 import { applyEvent, label, nextSteps, replay, type ReplayState, type TransitionRefusal } from './machine';
 import { checkActor, type CustodyActor } from './permissions';
 import { renderCustodyReport, type CustodyReport } from './report-pdf';
+import { CustodyWriterThread } from './writer-thread';
+import { CustodyWrites, type ApplianceRowValues, type BatchGuard, type SignedEvent } from './writes';
 
 type JobInput = z.output<typeof CustodyJobInputSchema>;
 type RegisterInput = z.output<typeof RegisterApplianceSchema>;
@@ -77,15 +79,42 @@ export interface RecordOptions {
   at?: Date;
 }
 
-/** An event the state machine accepted, with its canonical text and hash, ready to be signed. */
+/** An event the state machine accepted, with its canonical bytes and hash, ready to be signed. */
 export interface CheckedEvent {
   body: EventBody;
-  canonical: string;
   /** What the operator key signs: the signing prefix and the canonical body's bytes. */
   message: Buffer;
+  /** The canonical body's bytes (within `message`). */
+  bytes: Buffer;
   hash: string;
   state: ReplayState;
 }
+
+/**
+ * What a batch keeps of a checked event until it is written: its row, its bytes and what to sign. Not the
+ * body object or the state after it: batches in flight stay small for the garbage collector.
+ */
+type UnsignedEvent = Omit<SignedEvent, 'signature'> & { message: Buffer };
+
+const unsigned = (it: CheckedEvent): UnsignedEvent => ({
+  applianceId: it.body.applianceId,
+  seq: it.body.seq,
+  to: it.body.to,
+  at: it.body.at,
+  hash: it.hash,
+  body: it.bytes,
+  message: it.message,
+});
+
+const signed = (e: UnsignedEvent, signature: string): SignedEvent => ({
+  applianceId: e.applianceId,
+  seq: e.seq,
+  to: e.to,
+  at: e.at,
+  hash: e.hash,
+  body: e.body,
+  signature,
+});
 
 export interface CustodyServiceOptions {
   db: Db;
@@ -95,7 +124,15 @@ export interface CustodyServiceOptions {
   user?: string;
   /** Called before each batch is written, with its number of events (the app nudges its WAL checkpointer for large ones). */
   beforeWrite?: (events: number) => void;
+  /**
+   * Batches of at least this many events are written on the writer thread (writer-thread.ts) when the database
+   * is a file; default 256. `Infinity` keeps every write on the calling thread.
+   */
+  writerThreadMin?: number;
 }
+
+/** Below this many events a batch is written on the main thread: the round trip would cost more than it saves. */
+export const WRITER_THREAD_MIN = 256;
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
 
@@ -142,11 +179,21 @@ export class CustodyService {
   readonly keys: CustodyKeys;
   readonly installId: string;
   readonly clock: () => Date;
+  private readonly writes: CustodyWrites;
+  /** Writes large batches on another thread (file databases only). */
+  private readonly writer: CustodyWriterThread | null;
+  private readonly writerThreadMin: number;
+  /** Batches committed by the record path, by where they were written (diagnostics, the benchmark, tests). */
+  readonly batchesWritten = { writerThread: 0, here: 0 };
 
   constructor(opts: CustodyServiceOptions) {
     this.db = opts.db;
     this.clock = opts.clock ?? (() => new Date());
     this.log = new MerkleLog(opts.db, { prefix: LEDGER_LOG_PREFIXES.custody });
+    this.writes = new CustodyWrites(opts.db, this.log);
+    this.writerThreadMin = opts.writerThreadMin ?? WRITER_THREAD_MIN;
+    const writer = opts.db.memory || this.writerThreadMin === Infinity ? null : new CustodyWriterThread(opts.db.name);
+    this.writer = writer?.available ? writer : null;
     this.installId = opts.db.prepare('SELECT install_id FROM custody_install WHERE id = 1').pluck().get() as string;
     this.keys = new CustodyKeys(opts.db, opts.secrets, this.installId, opts.user);
     this.beforeWrite = opts.beforeWrite ?? (() => undefined);
@@ -228,8 +275,9 @@ export class CustodyService {
     const keys = await this.keys.load();
     const jobs = new Map<string, CustodyJob>();
     const serials = new Set<string>();
-    const items: CheckedEvent[] = [];
-    const rows: unknown[][] = [];
+    const events: UnsignedEvent[] = [];
+    const states = new Map<string, ReplayState>();
+    const rows: ApplianceRowValues[] = [];
     for (const input of inputs) {
       const job = jobs.get(input.jobId) ?? this.job(input.jobId);
       jobs.set(job.id, job);
@@ -262,24 +310,13 @@ export class CustodyService {
         appliance,
         job: jobSnap,
       };
-      items.push(this.check(undefined, body));
+      const checked = this.check(undefined, body);
+      states.set(id, checked.state);
+      events.push(unsigned(checked));
     }
-    await this.pipeline(keys, items, () => {
-      // Whether a serial is still open is decided here, in the writing transaction, so two imports cannot both take it.
-      const open = this.sql(
-        `SELECT a.id FROM custody_appliances a JOIN custody_events e ON e.appliance_id = a.id
-         WHERE a.serial = ? AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id) AND e.to_state != 'closed'`,
-      ).pluck();
-      const insert = this.sql(
-        'INSERT INTO custody_appliances (id, job_id, serial, model, capacity_bytes, firmware_version, security_module_id, encryption_key_id, kms_key_ref, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      for (const row of rows) {
-        const taken = open.get(row[2]) as string | undefined;
-        if (taken) throw new AppException('conflict', `Appliance serial ${String(row[2])} is already in custody (${taken}); close that record first`, { field: 'serial' });
-        insert.run(...row);
-      }
-    });
-    return rows.map((r) => r[0] as string);
+    // Whether a serial is still open is decided when the batch is written, so two imports cannot both take it.
+    await this.pipeline(keys, events, states, { kind: 'register', appliances: rows });
+    return rows.map((r) => r[0]);
   }
 
   /** Records the next event for an appliance. */
@@ -308,7 +345,7 @@ export class CustodyService {
     const states = new Map<string, ReplayState>();
     /** Per appliance, the last event (seq and hash) the batch was checked against. */
     const bases = new Map<string, { seq: number; hash: string }>();
-    const items: CheckedEvent[] = [];
+    const events: UnsignedEvent[] = [];
     for (const input of inputs) {
       let st = states.get(input.applianceId);
       if (!st) {
@@ -342,24 +379,11 @@ export class CustodyService {
       };
       const checked = this.check(st, body);
       states.set(st.applianceId, checked.state);
-      items.push(checked);
+      events.push(unsigned(checked));
     }
     for (const [id, state] of states) this.inFlight.set(id, { state, ticket });
     try {
-      return await this.pipeline(keys, items, () => {
-        // The same seq is not enough: another writer may have taken it with a different event, and this batch's first
-        // event names its predecessor by hash.
-        const last = this.sql('SELECT seq, event_sha256 FROM custody_events WHERE appliance_id = ? ORDER BY seq DESC LIMIT 1');
-        for (const [id, base] of bases) {
-          const now = last.get(id) as { seq: number; event_sha256: string } | undefined;
-          if (now?.seq !== base.seq || now.event_sha256 !== base.hash) {
-            throw new AppException('conflict', `Appliance ${id} is no longer at the event this batch was checked against (an earlier batch for it failed or another writer came first); reload and try again`, {
-              field: 'expectedSeq',
-              details: { reason: 'stale', seq: now?.seq ?? -1 },
-            });
-          }
-        }
-      });
+      return await this.pipeline(keys, events, states, { kind: 'record', bases: [...bases].map(([applianceId, b]) => ({ applianceId, ...b })) });
     } finally {
       for (const id of states.keys()) if (this.inFlight.get(id)?.ticket === ticket) this.inFlight.delete(id);
     }
@@ -376,10 +400,10 @@ export class CustodyService {
   private readonly committed = new Map<string, ReplayState>();
   private static readonly COMMITTED_MAX = 8192;
 
-  private remember(items: readonly CheckedEvent[]): void {
-    for (const it of items) {
-      this.committed.delete(it.body.applianceId);
-      this.committed.set(it.body.applianceId, it.state);
+  private remember(states: ReadonlyMap<string, ReplayState>): void {
+    for (const [id, state] of states) {
+      this.committed.delete(id);
+      this.committed.set(id, state);
     }
     for (const id of this.committed.keys()) {
       if (this.committed.size <= CustodyService.COMMITTED_MAX) break;
@@ -387,8 +411,8 @@ export class CustodyService {
     }
   }
 
-  private forget(items: readonly CheckedEvent[]): void {
-    for (const it of items) this.committed.delete(it.body.applianceId);
+  private forget(applianceIds: Iterable<string>): void {
+    for (const id of applianceIds) this.committed.delete(id);
   }
   private tickets = 0;
   /** Commits run one at a time, in the order their batches were checked. */
@@ -397,27 +421,37 @@ export class CustodyService {
   /**
    * Signs the checked events (on the signing thread for a large batch) and,
    * after every batch checked before, commits them in one transaction that
-   * first runs `inTransaction` (the batch's own last checks and rows).
+   * first runs the batch's guard (its last checks and rows): on the writer
+   * thread for a large batch, so this thread is free to check the next.
    */
-  private pipeline(keys: LoadedKeys, items: readonly CheckedEvent[], inTransaction: () => void): Promise<number> {
-    const messages = items.map((it) => it.message);
+  private pipeline(keys: LoadedKeys, unsignedEvents: readonly UnsignedEvent[], states: ReadonlyMap<string, ReplayState>, guard: BatchGuard): Promise<number> {
+    const messages = unsignedEvents.map((e) => e.message);
     const signer = keys.operator.signer;
     const signing = signer.signMany ? signer.signMany(messages) : Promise.resolve(messages.map((m) => signer.sign(m)));
     // Awaited below, after the earlier commits; until then a failure must not count as unhandled.
     signing.catch(() => undefined);
     const run = this.commitQueue.then(async () => {
       const signatures = (await signing).map(toBase64);
-      this.beforeWrite(items.length);
+      this.beforeWrite(unsignedEvents.length);
+      const events = unsignedEvents.map((e, i) => signed(e, signatures[i] as string));
+      const createdAt = this.clock().toISOString();
       try {
-        this.db.transaction(() => {
-          inTransaction();
-          this.commitSigned(keys, items, signatures);
-        })();
+        if (this.writer && events.length >= this.writerThreadMin && keys.log.signer.privateKey) {
+          const autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+          await this.writer.write({ guard, events, publicKeyId: keys.operator.id, origin: this.origin, logSigner: keys.log.signer, createdAt, autocheckpoint });
+          this.batchesWritten.writerThread++;
+        } else {
+          this.db.transaction(() => {
+            this.writes.guard(guard);
+            this.writes.append(events, keys.operator.id, this.origin, keys.log.signer, createdAt);
+          })();
+          this.batchesWritten.here++;
+        }
       } catch (err) {
-        this.forget(items);
+        this.forget(states.keys());
         throw err;
       }
-      this.remember(items);
+      this.remember(states);
       return this.log.size;
     });
     this.commitQueue = run.catch(() => undefined);
@@ -460,7 +494,7 @@ export class CustodyService {
     const hash = sha256Hex(bytes);
     const checked = applyEvent(prior, body, hash);
     if (!checked.ok) throw refusalError(checked.refusal);
-    return { body, canonical, message, hash, state: checked.state };
+    return { body, message, bytes, hash, state: checked.state };
   }
 
   /**
@@ -471,27 +505,21 @@ export class CustodyService {
   commit(keys: LoadedKeys, items: readonly CheckedEvent[]): { leafIndex: number; signature: string }[] {
     if (items.length === 0) return [];
     // The caller's transaction may still roll back: the next batch replays these appliances from the database.
-    this.forget(items);
+    this.forget(items.map((it) => it.body.applianceId));
     const signatures = items.map((it) => toBase64(keys.operator.signer.sign(it.message)));
-    return this.commitSigned(keys, items, signatures);
+    const indexes = this.writes.append(
+      items.map((it, i) => signed(unsigned(it), signatures[i] as string)),
+      keys.operator.id,
+      this.origin,
+      keys.log.signer,
+      this.clock().toISOString(),
+    );
+    return indexes.map((leafIndex, i) => ({ leafIndex, signature: signatures[i] as string }));
   }
 
-  /** `commit` with the operator signatures already made (in the caller's transaction). */
-  private commitSigned(keys: LoadedKeys, items: readonly CheckedEvent[], signatures: readonly string[]): { leafIndex: number; signature: string }[] {
-    if (items.length === 0) return [];
-    const appended = this.log.appendBatch(items.map((it, i) => leafBytesOf(it.canonical, keys.operator.id, signatures[i] as string)));
-    const insert = this.sql(
-      'INSERT INTO custody_events (appliance_id, seq, to_state, at, event_sha256, signature, public_key_id, leaf_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const out = items.map((it, i) => {
-      const { index } = appended[i] as { index: number };
-      insert.run(it.body.applianceId, it.body.seq, it.body.to, it.body.at, it.hash, signatures[i], keys.operator.id, index);
-      return { leafIndex: index, signature: signatures[i] as string };
-    });
-    const size = this.log.size;
-    const note = signCheckpoint(this.log.checkpoint(this.origin, size), [keys.log.signer]);
-    this.sql('INSERT INTO custody_checkpoints (size, note, created_at) VALUES (?, ?, ?)').run(size, note, this.clock().toISOString());
-    return out;
+  /** Ends the writer thread, if one was started (the app's and the CLI's shutdown). */
+  async close(): Promise<void> {
+    await this.writer?.close();
   }
 
   private timestamp(at?: Date): string {

@@ -6,12 +6,12 @@ import { custodyActionFor, type CustodyActor } from './permissions';
 import { sampleFields, sampleRole } from './samples';
 import { CustodyService } from './service';
 
-export function makeService(opts: { secrets?: MemorySecretStore; file?: string; start?: string } = {}): { db: Db; secrets: MemorySecretStore; svc: CustodyService } {
+export function makeService(opts: { secrets?: MemorySecretStore; file?: string; start?: string; writerThreadMin?: number } = {}): { db: Db; secrets: MemorySecretStore; svc: CustodyService } {
   const db = openDatabase(opts.file ?? ':memory:');
   const secrets = opts.secrets ?? new MemorySecretStore();
   let t = Date.parse(opts.start ?? '2025-03-01T08:00:00.000Z');
   const clock = () => new Date((t += 60_000));
-  const svc = new CustodyService({ db, secrets, clock, user: 'tester' });
+  const svc = new CustodyService({ db, secrets, clock, user: 'tester', ...(opts.writerThreadMin === undefined ? {} : { writerThreadMin: opts.writerThreadMin }) });
   return { db, secrets, svc };
 }
 

@@ -1,0 +1,198 @@
+/**
+ * The custody record's writer thread. A large batch's SQLite transaction
+ * (guard, ~1 KB leaf and event row per event, subtree rows, checkpoint) is
+ * written here, on a connection of its own to the same database file, while
+ * the main thread checks the next batch and the signing thread signs it:
+ * the record path's three stages run on three threads. Small batches (a
+ * form's single event) stay on the main thread, where a round trip would
+ * cost more than it saves; so do in-memory databases, which a second
+ * connection cannot share.
+ *
+ * Batches are written in the order they are sent, one transaction each,
+ * with the same code the main thread uses (writes.ts); a guard's typed
+ * conflict comes back as the same AppException. A thread that dies fails
+ * the writes it held (SQLite rolls back an open transaction) and the next
+ * write starts a new one. Idle, it never keeps the process alive.
+ */
+import type { KeyObject } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { ERROR_CODES, type AppError } from '../../src-preload/contract';
+import type { NoteSigner } from '../ledger';
+import { AppException } from '../util/app-exception';
+import { workerEntry, type WorkerEntry } from '../util/worker-entry';
+import type { BatchGuard, SignedEvent } from './writes';
+
+export interface WriterData {
+  dbFile: string;
+}
+
+/** Per event in `rows`: appliance id, seq, to state, time, body hash. */
+export const WRITER_ROW_WIDTH = 5;
+
+export type ToWriter =
+  | { t: 'key'; key: number; name: string; privateKey: KeyObject }
+  | {
+      t: 'write';
+      id: number;
+      /** The log key's number (sent before as `key`). */
+      key: number;
+      guard: BatchGuard;
+      rows: (string | number)[];
+      /** The canonical bodies, one after another; event i's is bodies[offsets[i], offsets[i + 1]). */
+      bodies: ArrayBuffer;
+      offsets: Uint32Array;
+      signatures: string[];
+      publicKeyId: string;
+      origin: string;
+      createdAt: string;
+      /** The main connection's wal_autocheckpoint, which this connection follows (see store/wal-checkpointer.ts). */
+      autocheckpoint: number;
+    }
+  | { t: 'close' };
+
+export type FromWriter = { id: number; size: number } | { id: number; error: { app?: AppError; message: string } };
+
+export interface WriteBatch {
+  guard: BatchGuard;
+  events: readonly SignedEvent[];
+  publicKeyId: string;
+  origin: string;
+  /** Signs the checkpoint; must carry its Ed25519 private key (NoteSigner.privateKey). */
+  logSigner: NoteSigner;
+  createdAt: string;
+  autocheckpoint: number;
+}
+
+/** Rebuilt from the thread's answer: a guard's AppException as itself, anything else as an Error with its message. */
+export function writerError(e: { app?: AppError; message: string }): Error {
+  if (!e.app) return new Error(`custody writer thread: ${e.message}`);
+  const code = ERROR_CODES.find((c) => c === e.app?.code) ?? 'internal';
+  return new AppException(code, e.app.message, { ...(e.app.field === undefined ? {} : { field: e.app.field }), ...(e.app.details === undefined ? {} : { details: e.app.details }) });
+}
+
+/** The events of a write message, rebuilt on the thread. */
+export function decodeEvents(m: Extract<ToWriter, { t: 'write' }>): SignedEvent[] {
+  const bodies = new Uint8Array(m.bodies);
+  return m.signatures.map((signature, i) => {
+    const r = i * WRITER_ROW_WIDTH;
+    return {
+      applianceId: m.rows[r] as string,
+      seq: m.rows[r + 1] as number,
+      to: m.rows[r + 2] as SignedEvent['to'],
+      at: m.rows[r + 3] as string,
+      hash: m.rows[r + 4] as string,
+      body: bodies.subarray(m.offsets[i], m.offsets[i + 1]),
+      signature,
+    };
+  });
+}
+
+export class CustodyWriterThread {
+  private worker: Worker | null = null;
+  /** Log keys sent to the current thread, by number. */
+  private keys = new WeakMap<KeyObject, number>();
+  private nextKey = 0;
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve: (size: number) => void; reject: (err: Error) => void }>();
+  private readonly entry: WorkerEntry | null;
+
+  constructor(private readonly dbFile: string) {
+    this.entry = workerEntry(import.meta.url, 'custody-writer', './writer-worker.ts');
+  }
+
+  /** Whether this build has the thread's code (else the caller writes on its own thread). */
+  get available(): boolean {
+    return this.entry !== null;
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    if (!this.entry) throw new Error('the custody writer thread is not in this build (custody-writer.js beside the main bundle)');
+    const w = new Worker(this.entry.code, { eval: this.entry.eval, workerData: { dbFile: this.dbFile } satisfies WriterData, name: 'cairn-custody-writer' });
+    w.on('message', (m: FromWriter) => {
+      const waiting = this.waiting.get(m.id);
+      if (!waiting) return;
+      this.waiting.delete(m.id);
+      if (this.waiting.size === 0) w.unref();
+      if ('error' in m) waiting.reject(writerError(m.error));
+      else waiting.resolve(m.size);
+    });
+    const fail = (err: Error) => {
+      if (this.worker === w) this.worker = null;
+      for (const [id, waiting] of this.waiting) {
+        this.waiting.delete(id);
+        waiting.reject(err);
+      }
+    };
+    w.on('error', (err) => fail(new Error(`custody writer thread failed: ${err.message}`)));
+    w.on('exit', (code) => fail(new Error(`custody writer thread exited with code ${code}`)));
+    w.unref();
+    this.worker = w;
+    this.keys = new WeakMap();
+    return w;
+  }
+
+  /** Writes one batch in one transaction on the thread; resolves with the log size after it. */
+  write(batch: WriteBatch): Promise<number> {
+    const privateKey = batch.logSigner.privateKey;
+    if (!privateKey) return Promise.reject(new Error('the custody writer thread needs an Ed25519 log key'));
+    const w = this.thread();
+    let key = this.keys.get(privateKey);
+    if (key === undefined) {
+      key = this.nextKey++;
+      this.keys.set(privateKey, key);
+      w.postMessage({ t: 'key', key, name: batch.logSigner.name, privateKey } satisfies ToWriter);
+    }
+    const n = batch.events.length;
+    const rows: (string | number)[] = new Array(n * WRITER_ROW_WIDTH);
+    const offsets = new Uint32Array(n + 1);
+    let total = 0;
+    batch.events.forEach((e, i) => {
+      const r = i * WRITER_ROW_WIDTH;
+      rows[r] = e.applianceId;
+      rows[r + 1] = e.seq;
+      rows[r + 2] = e.to;
+      rows[r + 3] = e.at;
+      rows[r + 4] = e.hash;
+      offsets[i] = total;
+      total += e.body.byteLength;
+    });
+    offsets[n] = total;
+    const bodies = new Uint8Array(total);
+    batch.events.forEach((e, i) => bodies.set(e.body, offsets[i]));
+    const id = this.nextId++;
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      w.ref();
+      const m: ToWriter = {
+        t: 'write',
+        id,
+        key,
+        guard: batch.guard,
+        rows,
+        bodies: bodies.buffer,
+        offsets,
+        signatures: batch.events.map((e) => e.signature),
+        publicKeyId: batch.publicKeyId,
+        origin: batch.origin,
+        createdAt: batch.createdAt,
+        autocheckpoint: batch.autocheckpoint,
+      };
+      w.postMessage(m, [bodies.buffer, offsets.buffer]);
+    });
+  }
+
+  /** Ends the thread after the writes already sent (its connection closes); the next write would start another. */
+  async close(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    // Held until it has gone: an unreferenced thread would let the process end mid-close.
+    w.ref();
+    w.postMessage({ t: 'close' } satisfies ToWriter);
+    const timer = setTimeout(() => void w.terminate(), 10_000);
+    await exited;
+    clearTimeout(timer);
+    if (this.worker === w) this.worker = null;
+  }
+}
