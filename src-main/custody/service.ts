@@ -24,7 +24,7 @@ import type { z } from 'zod';
 import { LEDGER_LOG_PREFIXES, MerkleLog, signCheckpoint, signNote, toBase64 } from '../ledger';
 import type { SecretStore } from '../secrets';
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/database';
+import { statementCache, type Db } from '../store/database';
 import { AppException } from '../util/app-exception';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, headsText, type Bundle } from './bundle';
 import { canonicalJson, sha256Hex, signedMessageOf, type ApplianceSnapshot, type EventBody, type JobSnapshot } from './event';
@@ -188,6 +188,7 @@ export class CustodyService {
 
   constructor(opts: CustodyServiceOptions) {
     this.db = opts.db;
+    this.sql = statementCache(opts.db);
     this.clock = opts.clock ?? (() => new Date());
     this.log = new MerkleLog(opts.db, { prefix: LEDGER_LOG_PREFIXES.custody });
     this.writes = new CustodyWrites(opts.db, this.log);
@@ -211,16 +212,8 @@ export class CustodyService {
     return this.lastApplianceId;
   }
 
-  private readonly statements = new Map<string, Statement>();
   /** Prepared once per SQL text: the record path runs the same few statements for every event. */
-  private sql(text: string): Statement {
-    let st = this.statements.get(text);
-    if (!st) {
-      st = this.db.prepare(text);
-      this.statements.set(text, st);
-    }
-    return st;
-  }
+  private readonly sql: (text: string) => Statement;
 
   isEmpty(): boolean {
     return this.sql('SELECT (SELECT COUNT(*) FROM custody_jobs) + (SELECT COUNT(*) FROM custody_appliances)').pluck().get() === 0;

@@ -13,7 +13,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { CustodyState } from '../../src-preload/contract';
 import { signCheckpoint, type MerkleLog, type NoteSigner } from '../ledger';
-import type { Db } from '../store/database';
+import { statementCache, type Db } from '../store/database';
 import { AppException } from '../util/app-exception';
 import { leafBytesOfBody } from './event';
 
@@ -53,20 +53,13 @@ export interface SignedEvent {
 }
 
 export class CustodyWrites {
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql: (text: string) => Statement;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     readonly log: MerkleLog,
-  ) {}
-
-  private sql(text: string): Statement {
-    let st = this.statements.get(text);
-    if (!st) {
-      st = this.db.prepare(text);
-      this.statements.set(text, st);
-    }
-    return st;
+  ) {
+    this.sql = statementCache(db);
   }
 
   /** In the writing transaction: throws the typed conflict when the batch no longer fits the record. */

@@ -3,7 +3,7 @@
  * (WAL, foreign keys, a busy timeout) and running the numbered migrations
  * once, in order, each in its own transaction.
  */
-import Database from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations';
@@ -44,4 +44,17 @@ export function migrate(db: Db, migrations: readonly Migration[]): number {
 export function schemaVersion(db: Db): number {
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
   return row.v ?? 0;
+}
+
+/** Prepares each SQL text once per connection: hot paths run the same few statements for every row. */
+export function statementCache(db: Db): (sql: string) => Statement {
+  const statements = new Map<string, Statement>();
+  return (sql) => {
+    let st = statements.get(sql);
+    if (!st) {
+      st = db.prepare(sql);
+      statements.set(sql, st);
+    }
+    return st;
+  };
 }
