@@ -263,7 +263,11 @@ export class CustodyService {
   }
 
   /** Registers several appliances in one transaction under one checkpoint (imports, the benchmark); returns their ids in order. */
-  async registerBatch(inputs: readonly RegisterInput[], opts: RecordOptions): Promise<string[]> {
+  registerBatch(inputs: readonly RegisterInput[], opts: RecordOptions): Promise<string[]> {
+    return this.tracked(this.registerNow(inputs, opts));
+  }
+
+  private async registerNow(inputs: readonly RegisterInput[], opts: RecordOptions): Promise<string[]> {
     checkActor(opts.actor, 'ordered');
     const keys = await this.keys.load();
     const jobs = new Map<string, CustodyJob>();
@@ -331,7 +335,20 @@ export class CustodyService {
    * each appliance's history must still be the one the batch was checked
    * against; if an earlier batch failed, the ones built on it fail too.
    */
-  async recordBatch(inputs: readonly RecordInput[], opts: RecordOptions): Promise<number> {
+  recordBatch(inputs: readonly RecordInput[], opts: RecordOptions): Promise<number> {
+    return this.tracked(this.recordNow(inputs, opts));
+  }
+
+  /** Record calls not yet settled, which `close` waits for. */
+  private readonly recording = new Set<Promise<unknown>>();
+  private tracked<T>(p: Promise<T>): Promise<T> {
+    this.recording.add(p);
+    const done = () => this.recording.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private async recordNow(inputs: readonly RecordInput[], opts: RecordOptions): Promise<number> {
     for (const input of inputs) checkActor(opts.actor, input.to);
     const keys = await this.keys.load();
     const ticket = ++this.tickets;
@@ -510,8 +527,9 @@ export class CustodyService {
     return indexes.map((leafIndex, i) => ({ leafIndex, signature: signatures[i] as string }));
   }
 
-  /** Ends the writer thread, if one was started (the app's and the CLI's shutdown). */
+  /** Lets the record calls made before it commit (or fail), then ends the writer thread if one was started (the app's shutdown). */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.recording]);
     await this.writer?.close();
   }
 

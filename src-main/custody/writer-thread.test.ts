@@ -54,7 +54,7 @@ function nextSteps(svc: CustodyService, ids: readonly string[], to: 'provisionin
 }
 
 const writerOf = (svc: CustodyService) => (svc as unknown as { writer: CustodyWriterThread | null }).writer;
-const workerOf = (t: CustodyWriterThread) => (t as unknown as { worker: import('node:worker_threads').Worker | null }).worker;
+const workerOf = (t: CustodyWriterThread) => t.worker;
 
 describe('the custody writer thread', () => {
   it('writes large batches there and small ones here, into one log that verifies', async () => {
@@ -134,6 +134,35 @@ describe('the custody writer thread', () => {
     await svc.recordBatch(nextSteps(svc, ids, 'ready'), { actor: actorFor('ready') });
     expect(svc.batchesWritten).toEqual({ writerThread: 3, here: 0 });
     expect(svc.detail(ids[1] as string).state).toBe('ready');
+  });
+
+  it('on close, lets the batches in flight commit before the thread ends', async () => {
+    const { svc } = fileService();
+    const job = sampleJob(svc).id;
+    const ids = await svc.registerBatch([registration(job, 'C-1'), registration(job, 'C-2')], { actor: actorFor('ordered') });
+    let committed = false;
+    const inFlight = svc.recordBatch(nextSteps(svc, ids, 'provisioning'), { actor: actorFor('provisioning') }).then((size) => {
+      committed = true;
+      return size;
+    });
+    await svc.close();
+    expect(committed).toBe(true);
+    expect(await inFlight).toBe(4);
+    expect(workerOf(writerOf(svc) as CustodyWriterThread)).toBeNull();
+  });
+
+  it('sends a write made while the thread is closing to a new thread, which the old one ending does not fail', async () => {
+    const { svc } = fileService();
+    const job = sampleJob(svc).id;
+    const ids = await svc.registerBatch([registration(job, 'N-1'), registration(job, 'N-2')], { actor: actorFor('ordered') });
+    const thread = writerOf(svc) as CustodyWriterThread;
+    const old = thread.worker;
+    const closing = thread.close();
+    const size = await svc.recordBatch(nextSteps(svc, ids, 'provisioning'), { actor: actorFor('provisioning') });
+    await closing;
+    expect(size).toBe(4);
+    expect(thread.worker).not.toBeNull();
+    expect(thread.worker).not.toBe(old);
   });
 
   it('fails the writes it holds when its thread cannot start, with the reason', async () => {

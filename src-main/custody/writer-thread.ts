@@ -12,7 +12,10 @@
  * with the same code the main thread uses (writes.ts); a guard's typed
  * conflict comes back as the same AppException. A thread that dies fails
  * the writes it held (SQLite rolls back an open transaction) and the next
- * write starts a new one. Idle, it never keeps the process alive.
+ * write starts a new one; should it die between a commit and its answer,
+ * the batch is in the record though reported failed, and the service's next
+ * batch for those appliances is checked against the database, so nothing is
+ * written twice. Idle, it never keeps the process alive.
  */
 import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -87,13 +90,18 @@ export function decodeEvents(m: Extract<ToWriter, { t: 'write' }>): SignedEvent[
   });
 }
 
+/** One started thread: what it was sent and still owes an answer for. */
+interface Started {
+  worker: Worker;
+  /** Log keys sent to it, by number. */
+  keys: WeakMap<KeyObject, number>;
+  waiting: Map<number, { resolve: (size: number) => void; reject: (err: Error) => void }>;
+}
+
 export class CustodyWriterThread {
-  private worker: Worker | null = null;
-  /** Log keys sent to the current thread, by number. */
-  private keys = new WeakMap<KeyObject, number>();
+  private current: Started | null = null;
   private nextKey = 0;
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (size: number) => void; reject: (err: Error) => void }>();
   private readonly entry: WorkerEntry | null;
 
   constructor(private readonly dbFile: string) {
@@ -105,42 +113,49 @@ export class CustodyWriterThread {
     return this.entry !== null;
   }
 
-  private thread(): Worker {
-    if (this.worker) return this.worker;
+  /** The running thread, if any (diagnostics, tests). */
+  get worker(): Worker | null {
+    return this.current?.worker ?? null;
+  }
+
+  private thread(): Started {
+    if (this.current) return this.current;
     if (!this.entry) throw new Error('the custody writer thread is not in this build (custody-writer.js beside the main bundle)');
     const w = new Worker(this.entry.code, { eval: this.entry.eval, workerData: { dbFile: this.dbFile } satisfies WriterData, name: 'cairn-custody-writer' });
+    const started: Started = { worker: w, keys: new WeakMap(), waiting: new Map() };
+    const { waiting } = started;
     w.on('message', (m: FromWriter) => {
-      const waiting = this.waiting.get(m.id);
-      if (!waiting) return;
-      this.waiting.delete(m.id);
-      if (this.waiting.size === 0) w.unref();
-      if ('error' in m) waiting.reject(writerError(m.error));
-      else waiting.resolve(m.size);
+      const pending = waiting.get(m.id);
+      if (!pending) return;
+      waiting.delete(m.id);
+      if (waiting.size === 0) w.unref();
+      if ('error' in m) pending.reject(writerError(m.error));
+      else pending.resolve(m.size);
     });
+    // A thread that fails or ends fails what it still owed; the next write starts another.
     const fail = (err: Error) => {
-      if (this.worker === w) this.worker = null;
-      for (const [id, waiting] of this.waiting) {
-        this.waiting.delete(id);
-        waiting.reject(err);
+      if (this.current === started) this.current = null;
+      for (const [id, pending] of waiting) {
+        waiting.delete(id);
+        pending.reject(err);
       }
     };
     w.on('error', (err) => fail(new Error(`custody writer thread failed: ${err.message}`)));
     w.on('exit', (code) => fail(new Error(`custody writer thread exited with code ${code}`)));
     w.unref();
-    this.worker = w;
-    this.keys = new WeakMap();
-    return w;
+    this.current = started;
+    return started;
   }
 
   /** Writes one batch in one transaction on the thread; resolves with the log size after it. */
   write(batch: WriteBatch): Promise<number> {
     const privateKey = batch.logSigner.privateKey;
     if (!privateKey) return Promise.reject(new Error('the custody writer thread needs an Ed25519 log key'));
-    const w = this.thread();
-    let key = this.keys.get(privateKey);
+    const { worker: w, keys, waiting } = this.thread();
+    let key = keys.get(privateKey);
     if (key === undefined) {
       key = this.nextKey++;
-      this.keys.set(privateKey, key);
+      keys.set(privateKey, key);
       w.postMessage({ t: 'key', key, name: batch.logSigner.name, privateKey } satisfies ToWriter);
     }
     const n = batch.events.length;
@@ -162,7 +177,7 @@ export class CustodyWriterThread {
     batch.events.forEach((e, i) => bodies.set(e.body, offsets[i]));
     const id = this.nextId++;
     return new Promise<number>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      waiting.set(id, { resolve, reject });
       w.ref();
       const m: ToWriter = {
         t: 'write',
@@ -182,10 +197,15 @@ export class CustodyWriterThread {
     });
   }
 
-  /** Ends the thread after the writes already sent (its connection closes); the next write would start another. */
+  /**
+   * Ends the thread after the writes already sent (its connection closes). A write after this starts another
+   * thread rather than reaching the closing one.
+   */
   async close(): Promise<void> {
-    const w = this.worker;
-    if (!w) return;
+    const started = this.current;
+    if (!started) return;
+    this.current = null;
+    const w = started.worker;
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
     // Held until it has gone: an unreferenced thread would let the process end mid-close.
     w.ref();
@@ -193,6 +213,5 @@ export class CustodyWriterThread {
     const timer = setTimeout(() => void w.terminate(), 10_000);
     await exited;
     clearTimeout(timer);
-    if (this.worker === w) this.worker = null;
   }
 }
