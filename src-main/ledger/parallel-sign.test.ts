@@ -37,6 +37,19 @@ describe('Ed25519SignThread', () => {
     expect(Buffer.from(again[1]!)).toEqual(sign(null, m[1]!, k.privateKey));
   });
 
+  it('a call made while the thread is closing goes to a new thread, which the old one ending does not fail', async () => {
+    const t = new Ed25519SignThread();
+    threads.push(t);
+    const k = generateKeyPairSync('ed25519');
+    const m = Array.from({ length: 2000 }, (_, i) => Buffer.from(`m${i}`));
+    await t.sign(k.privateKey, m.slice(0, 2));
+    const closing = t.close();
+    const again = t.sign(k.privateKey, m);
+    await closing;
+    const got = await again;
+    expect(Buffer.from(got[1999]!)).toEqual(sign(null, m[1999]!, k.privateKey));
+  });
+
   it('a key that is not Ed25519 is an error, not a wrong signature', async () => {
     const t = new Ed25519SignThread();
     threads.push(t);

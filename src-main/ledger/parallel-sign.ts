@@ -43,32 +43,35 @@ export class Ed25519SignThread {
   /** Key numbers below this were sent to a thread that has since died. */
   private generation = 0;
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (sigs: Uint8Array[]) => void; reject: (err: Error) => void; count: number }>();
+  /** What each thread still owes an answer for: a thread that ends fails only its own. */
+  private readonly owed = new WeakMap<Worker, Map<number, { resolve: (sigs: Uint8Array[]) => void; reject: (err: Error) => void; count: number }>>();
 
   private thread(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(WORKER_SOURCE, { eval: true });
+    const waiting = new Map<number, { resolve: (sigs: Uint8Array[]) => void; reject: (err: Error) => void; count: number }>();
+    this.owed.set(w, waiting);
     w.on('message', (m: { id: number; out: Uint8Array; error: string | null }) => {
-      const waiting = this.waiting.get(m.id);
-      if (!waiting) return;
-      this.waiting.delete(m.id);
-      if (this.waiting.size === 0) w.unref();
-      if (m.error !== null) waiting.reject(new Error(`signing thread: ${m.error}`));
-      else waiting.resolve(Array.from({ length: waiting.count }, (_, i) => m.out.subarray(i * 64, (i + 1) * 64)));
+      const pending = waiting.get(m.id);
+      if (!pending) return;
+      waiting.delete(m.id);
+      if (waiting.size === 0) w.unref();
+      if (m.error !== null) pending.reject(new Error(`signing thread: ${m.error}`));
+      else pending.resolve(Array.from({ length: pending.count }, (_, i) => m.out.subarray(i * 64, (i + 1) * 64)));
     });
     const fail = (err: Error) => {
       // A dead thread fails what it held; the next call starts a new one (and sends its keys again).
-      if (this.worker === w) this.worker = null;
-      this.generation = this.nextKey;
-      for (const [id, waiting] of this.waiting) {
-        this.waiting.delete(id);
-        waiting.reject(err);
+      if (this.worker === w) {
+        this.worker = null;
+        this.generation = this.nextKey;
+      }
+      for (const [id, pending] of waiting) {
+        waiting.delete(id);
+        pending.reject(err);
       }
     };
     w.on('error', fail);
-    w.on('exit', (code) => {
-      if (this.worker === w || this.waiting.size) fail(new Error(`signing thread exited with code ${code}`));
-    });
+    w.on('exit', (code) => fail(new Error(`signing thread exited with code ${code}`)));
     w.unref();
     this.worker = w;
     return w;
@@ -96,8 +99,9 @@ export class Ed25519SignThread {
     });
     offsets[messages.length] = at;
     const id = this.nextId++;
+    const waiting = this.owed.get(w);
     return new Promise<Uint8Array[]>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, count: messages.length });
+      waiting?.set(id, { resolve, reject, count: messages.length });
       w.ref();
       w.postMessage({ type: 'sign', id, key, count: messages.length, offsets, data: data.buffer }, [data.buffer, offsets.buffer]);
     });
