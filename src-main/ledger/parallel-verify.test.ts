@@ -38,3 +38,17 @@ describe('Ed25519VerifyPool', () => {
     );
   });
 });
+
+describe('Ed25519VerifyPool closed early', () => {
+  it('fails the results still owed instead of waiting forever', async () => {
+    const a = parseSignerKey(generateNoteKey('a.example').skey);
+    const va = parseVerifierKey(a.vkey);
+    const pool = new Ed25519VerifyPool(1, 64);
+    const msg = Buffer.from('x');
+    const sig = Buffer.from(a.sign(msg));
+    for (let i = 0; i < 20_000; i++) pool.add({ publicKey: va.publicKey, message: msg, signature: sig });
+    const done = pool.done();
+    await pool.close();
+    await expect(done).rejects.toThrow(/verify thread exited/);
+  });
+});

@@ -82,13 +82,16 @@ export class Ed25519VerifyPool {
         if (![...this.waiting.values()].some((x) => x.worker === w)) w.unref();
         waiting.resolve();
       });
-      w.on('error', (err) => {
+      // A thread that fails or ends (closed early) fails the chunks it still owed, so `done` never waits forever.
+      const fail = (err: Error) => {
         for (const [id, waiting] of this.waiting) {
           if (waiting.worker !== w) continue;
           this.waiting.delete(id);
           waiting.reject(err);
         }
-      });
+      };
+      w.on('error', fail);
+      w.on('exit', (code) => fail(new Error(`verify thread exited with code ${code}`)));
       w.unref();
       return w;
     });
