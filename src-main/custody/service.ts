@@ -392,8 +392,13 @@ export class CustodyService {
       events.push(unsigned(checked));
     }
     for (const [id, state] of states) this.inFlight.set(id, { state, ticket });
+    // Returned, not awaited: this frame (and the caller's inputs with it) is let go while the batch is in flight.
+    return this.recordChecked(keys, events, states, { kind: 'record', bases: [...bases].map(([applianceId, b]) => ({ applianceId, ...b })) }, ticket);
+  }
+
+  private async recordChecked(keys: LoadedKeys, events: readonly UnsignedEvent[], states: ReadonlyMap<string, ReplayState>, guard: BatchGuard, ticket: number): Promise<number> {
     try {
-      return await this.pipeline(keys, events, states, { kind: 'record', bases: [...bases].map(([applianceId, b]) => ({ applianceId, ...b })) });
+      return await this.pipeline(keys, events, states, guard);
     } finally {
       for (const id of states.keys()) if (this.inFlight.get(id)?.ticket === ticket) this.inFlight.delete(id);
     }
