@@ -32,7 +32,7 @@ import { CustodyKeys, type LoadedKeys } from './keys';
 import { applyEvent, label, nextSteps, replay, type ReplayState, type TransitionRefusal } from './machine';
 import { checkActor, type CustodyActor } from './permissions';
 import { renderCustodyReport, type CustodyReport } from './report-pdf';
-import { CustodyWriterThread } from './writer-thread';
+import { CustodyWriterThread, WriterUnavailable } from './writer-thread';
 import { CustodyWrites, type ApplianceRowValues, type BatchGuard, type SignedEvent } from './writes';
 
 type JobInput = z.output<typeof CustodyJobInputSchema>;
@@ -129,6 +129,8 @@ export interface CustodyServiceOptions {
    * is a file; default 256. `Infinity` keeps every write on the calling thread.
    */
   writerThreadMin?: number;
+  /** The writer thread to use instead of one on `db`'s file (tests). */
+  writerThread?: CustodyWriterThread;
 }
 
 /** Below this many events a batch is written on the main thread: the round trip would cost more than it saves. */
@@ -193,7 +195,7 @@ export class CustodyService {
     this.log = new MerkleLog(opts.db, { prefix: LEDGER_LOG_PREFIXES.custody });
     this.writes = new CustodyWrites(opts.db, this.log);
     this.writerThreadMin = opts.writerThreadMin ?? WRITER_THREAD_MIN;
-    const writer = opts.db.memory || this.writerThreadMin === Infinity ? null : new CustodyWriterThread(opts.db.name);
+    const writer = opts.db.memory || this.writerThreadMin === Infinity ? null : (opts.writerThread ?? new CustodyWriterThread(opts.db.name));
     this.writer = writer?.available ? writer : null;
     this.installId = opts.db.prepare('SELECT install_id FROM custody_install WHERE id = 1').pluck().get() as string;
     this.keys = new CustodyKeys(opts.db, opts.secrets, this.installId, opts.user);
@@ -450,17 +452,26 @@ export class CustodyService {
       this.beforeWrite(unsignedEvents.length);
       const events = unsignedEvents.map((e, i) => signed(e, signatures[i] as string));
       const createdAt = this.clock().toISOString();
+      const writeHere = () => {
+        this.db.transaction(() => {
+          this.writes.guard(guard);
+          this.writes.append(events, keys.operator.id, this.origin, keys.log.signer, createdAt);
+        })();
+        this.batchesWritten.here++;
+      };
       try {
-        if (this.writer && events.length >= this.writerThreadMin && keys.log.signer.privateKey) {
+        if (this.writer?.available && events.length >= this.writerThreadMin && keys.log.signer.privateKey) {
           const autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
-          await this.writer.write({ guard, events, publicKeyId: keys.operator.id, origin: this.origin, logSigner: keys.log.signer, createdAt, autocheckpoint });
-          this.batchesWritten.writerThread++;
+          try {
+            await this.writer.write({ guard, events, publicKeyId: keys.operator.id, origin: this.origin, logSigner: keys.log.signer, createdAt, autocheckpoint });
+            this.batchesWritten.writerThread++;
+          } catch (err) {
+            // The thread could not start, so nothing of the batch was written: write it here (and from now on).
+            if (!(err instanceof WriterUnavailable)) throw err;
+            writeHere();
+          }
         } else {
-          this.db.transaction(() => {
-            this.writes.guard(guard);
-            this.writes.append(events, keys.operator.id, this.origin, keys.log.signer, createdAt);
-          })();
-          this.batchesWritten.here++;
+          writeHere();
         }
       } catch (err) {
         this.forget(states.keys());

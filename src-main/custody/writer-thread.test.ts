@@ -11,9 +11,11 @@ import { generateNoteKey, parseSignerKey } from '../ledger';
 import { AppException } from '../util/app-exception';
 import { verifyBundle } from './bundle';
 import { sampleFields, sampleRole } from './samples';
-import type { CustodyService } from './service';
+import { MemorySecretStore } from '../secrets';
+import { openDatabase } from '../store/database';
+import { CustodyService } from './service';
 import { actorFor, makeService, sampleJob } from './test-support';
-import { CustodyWriterThread, writerError } from './writer-thread';
+import { CustodyWriterThread, writerError, WriterUnavailable } from './writer-thread';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -170,7 +172,32 @@ describe('the custody writer thread', () => {
     cleanup.push(() => thread.close());
     const signer = parseSignerKey(generateNoteKey('cairn.custody/test').skey);
     const write = thread.write({ guard: { kind: 'record', bases: [] }, events: [], publicKeyId: 'k', origin: 'o', logSigner: signer, createdAt: '', autocheckpoint: 1000 });
-    await expect(write).rejects.toThrow(/^custody writer thread (failed|exited)/);
+    const err = await write.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WriterUnavailable);
+    expect((err as Error).message).toMatch(/^custody writer thread could not start: .*(ENOTDIR|not a directory)/i);
+    expect(thread.available).toBe(false);
+    expect(thread.problem).toBe((err as Error).message);
+    // It does not try again.
+    await expect(thread.write({ guard: { kind: 'record', bases: [] }, events: [], publicKeyId: 'k', origin: 'o', logSigner: signer, createdAt: '', autocheckpoint: 1000 })).rejects.toBeInstanceOf(WriterUnavailable);
+  });
+
+  it('leaves a batch to the calling thread when the writer thread cannot start, losing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-writer-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const db = openDatabase(join(dir, 'cairn.db'));
+    const broken = new CustodyWriterThread('/dev/null/no-such-dir/cairn.db');
+    const svc = new CustodyService({ db, secrets: new MemorySecretStore(), user: 'tester', writerThreadMin: 1, writerThread: broken });
+    cleanup.push(async () => {
+      await svc.close();
+      db.close();
+    });
+    const job = sampleJob(svc).id;
+    const ids = await svc.registerBatch([registration(job, 'B-1'), registration(job, 'B-2')], { actor: actorFor('ordered') });
+    await svc.recordBatch(nextSteps(svc, ids, 'provisioning'), { actor: actorFor('provisioning') });
+    expect(svc.batchesWritten).toEqual({ writerThread: 0, here: 2 });
+    expect(broken.available).toBe(false);
+    expect(svc.log.size).toBe(4);
+    expect(svc.detail(ids[0] as string).state).toBe('provisioning');
   });
 
   it('refuses a log signer without its private key (it could not sign the checkpoint there)', async () => {

@@ -12,7 +12,9 @@
  * with the same code the main thread uses (writes.ts); a guard's typed
  * conflict comes back as the same AppException. A thread that dies fails
  * the writes it held (SQLite rolls back an open transaction) and the next
- * write starts a new one; should it die between a commit and its answer,
+ * write starts a new one (one that fails before it is ready, having written
+ * nothing, makes the writer unavailable: WriterUnavailable, and the caller
+ * writes on its own thread); should it die between a commit and its answer,
  * the batch is in the record though reported failed, and the service's next
  * batch for those appliances is checked against the database, so nothing is
  * written twice. Idle, it never keeps the process alive.
@@ -53,7 +55,15 @@ export type ToWriter =
     }
   | { t: 'close' };
 
-export type FromWriter = { id: number; size: number } | { id: number; error: { app?: AppError; message: string } };
+export type FromWriter = { t: 'ready' } | { id: number; size: number } | { id: number; error: { app?: AppError; message: string } };
+
+/**
+ * The thread could not start (say, its code or the database would not load in this build): nothing was written,
+ * so the caller writes the batch itself, and this writer stays unavailable.
+ */
+export class WriterUnavailable extends Error {
+  override readonly name = 'WriterUnavailable';
+}
 
 export interface WriteBatch {
   guard: BatchGuard;
@@ -93,6 +103,10 @@ export function decodeEvents(m: Extract<ToWriter, { t: 'write' }>): SignedEvent[
 /** One started thread: what it was sent and still owes an answer for. */
 interface Started {
   worker: Worker;
+  /** It has opened the database and takes writes. */
+  ready: boolean;
+  /** Told to close: its ending is not a failure to start. */
+  closing: boolean;
   /** Log keys sent to it, by number. */
   keys: WeakMap<KeyObject, number>;
   waiting: Map<number, { resolve: (size: number) => void; reject: (err: Error) => void }>;
@@ -103,14 +117,21 @@ export class CustodyWriterThread {
   private nextKey = 0;
   private nextId = 0;
   private readonly entry: WorkerEntry | null;
+  /** Why the thread cannot be used, once a start has failed. */
+  private unusable: string | null = null;
 
   constructor(private readonly dbFile: string) {
     this.entry = workerEntry(import.meta.url, 'custody-writer', './writer-worker.ts');
   }
 
-  /** Whether this build has the thread's code (else the caller writes on its own thread). */
+  /** Whether this build has the thread's code and it has not failed to start (else the caller writes on its own thread). */
   get available(): boolean {
-    return this.entry !== null;
+    return this.entry !== null && this.unusable === null;
+  }
+
+  /** Why it is not available, when a start failed (diagnostics). */
+  get problem(): string | null {
+    return this.unusable;
   }
 
   /** The running thread, if any (diagnostics, tests). */
@@ -120,11 +141,16 @@ export class CustodyWriterThread {
 
   private thread(): Started {
     if (this.current) return this.current;
-    if (!this.entry) throw new Error('the custody writer thread is not in this build (custody-writer.js beside the main bundle)');
+    if (!this.entry) throw new WriterUnavailable('the custody writer thread is not in this build (custody-writer.js beside the main bundle)');
+    if (this.unusable) throw new WriterUnavailable(this.unusable);
     const w = new Worker(this.entry.code, { eval: this.entry.eval, workerData: { dbFile: this.dbFile } satisfies WriterData, name: 'cairn-custody-writer' });
-    const started: Started = { worker: w, keys: new WeakMap(), waiting: new Map() };
+    const started: Started = { worker: w, ready: false, closing: false, keys: new WeakMap(), waiting: new Map() };
     const { waiting } = started;
     w.on('message', (m: FromWriter) => {
+      if ('t' in m) {
+        started.ready = true;
+        return;
+      }
       const pending = waiting.get(m.id);
       if (!pending) return;
       waiting.delete(m.id);
@@ -133,14 +159,19 @@ export class CustodyWriterThread {
       else pending.resolve(m.size);
     });
     // A thread that fails or ends fails what it still owed; the next write starts another.
-    const fail = (err: Error) => {
+    const fail = (cause: Error) => {
       if (this.current === started) this.current = null;
+      let err = cause;
+      if (!started.ready && !started.closing) {
+        this.unusable = `custody writer thread could not start: ${cause.message}`;
+        err = new WriterUnavailable(this.unusable);
+      }
       for (const [id, pending] of waiting) {
         waiting.delete(id);
         pending.reject(err);
       }
     };
-    w.on('error', (err) => fail(new Error(`custody writer thread failed: ${err.message}`)));
+    w.on('error', (err) => fail(new Error(started.ready ? `custody writer thread failed: ${err.message}` : err.message)));
     w.on('exit', (code) => fail(new Error(`custody writer thread exited with code ${code}`)));
     w.unref();
     this.current = started;
@@ -151,7 +182,13 @@ export class CustodyWriterThread {
   write(batch: WriteBatch): Promise<number> {
     const privateKey = batch.logSigner.privateKey;
     if (!privateKey) return Promise.reject(new Error('the custody writer thread needs an Ed25519 log key'));
-    const { worker: w, keys, waiting } = this.thread();
+    let started: Started;
+    try {
+      started = this.thread();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const { worker: w, keys, waiting } = started;
     let key = keys.get(privateKey);
     if (key === undefined) {
       key = this.nextKey++;
@@ -205,6 +242,7 @@ export class CustodyWriterThread {
     const started = this.current;
     if (!started) return;
     this.current = null;
+    started.closing = true;
     const w = started.worker;
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
     // Held until it has gone: an unreferenced thread would let the process end mid-close.

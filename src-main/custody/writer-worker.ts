@@ -21,6 +21,8 @@ const signers = new Map<number, NoteSigner>();
 let autocheckpoint = -1;
 
 const post = (m: FromWriter): void => port.postMessage(m);
+// Writes are taken from here on: a thread that fails before this has written nothing.
+post({ t: 'ready' });
 
 port.on('message', (m: ToWriter) => {
   if (m.t === 'key') {
