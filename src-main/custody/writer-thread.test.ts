@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateNoteKey, parseSignerKey } from '../ledger';
 import { AppException } from '../util/app-exception';
@@ -15,7 +16,9 @@ import { MemorySecretStore } from '../secrets';
 import { openDatabase } from '../store/database';
 import { CustodyService } from './service';
 import { actorFor, makeService, sampleJob } from './test-support';
-import { CustodyWriterThread, writerError, WriterUnavailable } from './writer-thread';
+import { CUSTODY_STATES } from '../../src-preload/contract';
+import { CustodyWriterThread, decodeEvents, encodeEvents, writerError, WriterUnavailable } from './writer-thread';
+import type { SignedEvent } from './writes';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -217,5 +220,28 @@ describe('writerError', () => {
     const plain = writerError({ message: 'disk I/O error' });
     expect(plain).not.toBeInstanceOf(AppException);
     expect(plain.message).toBe('custody writer thread: disk I/O error');
+  });
+});
+
+describe('a write message', () => {
+  it('carries any events to the thread unchanged: rows, bodies (empty ones too) and signatures, in order', () => {
+    const event: fc.Arbitrary<SignedEvent> = fc.record({
+      applianceId: fc.string(),
+      seq: fc.nat(),
+      to: fc.constantFrom(...CUSTODY_STATES),
+      at: fc.string(),
+      hash: fc.string(),
+      body: fc.uint8Array({ maxLength: 200 }),
+      signature: fc.string(),
+    });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 30 }), (events) => {
+        const encoded = encodeEvents(events);
+        // As it arrives: the transferred buffers are new objects on the other side.
+        const arrived = structuredClone({ t: 'write' as const, id: 0, key: 0, guard: { kind: 'record' as const, bases: [] }, publicKeyId: '', origin: '', createdAt: '', autocheckpoint: 0, ...encoded });
+        const decoded = decodeEvents(arrived).map((e) => ({ ...e, body: Buffer.from(e.body) }));
+        expect(decoded).toEqual(events.map((e) => ({ ...e, body: Buffer.from(e.body) })));
+      }),
+    );
   });
 });

@@ -45,7 +45,7 @@ export type ToWriter =
       rows: (string | number)[];
       /** The canonical bodies, one after another; event i's is bodies[offsets[i], offsets[i + 1]). */
       bodies: ArrayBuffer;
-      offsets: Uint32Array;
+      offsets: Uint32Array<ArrayBuffer>;
       signatures: string[];
       publicKeyId: string;
       origin: string;
@@ -81,6 +81,28 @@ export function writerError(e: { app?: AppError; message: string }): Error {
   if (!e.app) return new Error(`custody writer thread: ${e.message}`);
   const code = ERROR_CODES.find((c) => c === e.app?.code) ?? 'internal';
   return new AppException(code, e.app.message, { ...(e.app.field === undefined ? {} : { field: e.app.field }), ...(e.app.details === undefined ? {} : { details: e.app.details }) });
+}
+
+/** Events as a write message carries them: flat rows, the bodies in one transferable buffer, the signatures. */
+export function encodeEvents(events: readonly SignedEvent[]): Pick<Extract<ToWriter, { t: 'write' }>, 'rows' | 'bodies' | 'offsets' | 'signatures'> {
+  const n = events.length;
+  const rows: (string | number)[] = new Array<string | number>(n * WRITER_ROW_WIDTH);
+  const offsets = new Uint32Array(n + 1);
+  let total = 0;
+  events.forEach((e, i) => {
+    const r = i * WRITER_ROW_WIDTH;
+    rows[r] = e.applianceId;
+    rows[r + 1] = e.seq;
+    rows[r + 2] = e.to;
+    rows[r + 3] = e.at;
+    rows[r + 4] = e.hash;
+    offsets[i] = total;
+    total += e.body.byteLength;
+  });
+  offsets[n] = total;
+  const bodies = new Uint8Array(total);
+  events.forEach((e, i) => bodies.set(e.body, offsets[i]));
+  return { rows, bodies: bodies.buffer, offsets, signatures: events.map((e) => e.signature) };
 }
 
 /** The events of a write message, rebuilt on the thread. */
@@ -195,23 +217,7 @@ export class CustodyWriterThread {
       keys.set(privateKey, key);
       w.postMessage({ t: 'key', key, name: batch.logSigner.name, privateKey } satisfies ToWriter);
     }
-    const n = batch.events.length;
-    const rows: (string | number)[] = new Array(n * WRITER_ROW_WIDTH);
-    const offsets = new Uint32Array(n + 1);
-    let total = 0;
-    batch.events.forEach((e, i) => {
-      const r = i * WRITER_ROW_WIDTH;
-      rows[r] = e.applianceId;
-      rows[r + 1] = e.seq;
-      rows[r + 2] = e.to;
-      rows[r + 3] = e.at;
-      rows[r + 4] = e.hash;
-      offsets[i] = total;
-      total += e.body.byteLength;
-    });
-    offsets[n] = total;
-    const bodies = new Uint8Array(total);
-    batch.events.forEach((e, i) => bodies.set(e.body, offsets[i]));
+    const { rows, bodies, offsets, signatures } = encodeEvents(batch.events);
     const id = this.nextId++;
     return new Promise<number>((resolve, reject) => {
       waiting.set(id, { resolve, reject });
@@ -222,15 +228,15 @@ export class CustodyWriterThread {
         key,
         guard: batch.guard,
         rows,
-        bodies: bodies.buffer,
+        bodies,
         offsets,
-        signatures: batch.events.map((e) => e.signature),
+        signatures,
         publicKeyId: batch.publicKeyId,
         origin: batch.origin,
         createdAt: batch.createdAt,
         autocheckpoint: batch.autocheckpoint,
       };
-      w.postMessage(m, [bodies.buffer, offsets.buffer]);
+      w.postMessage(m, [bodies, offsets.buffer]);
     });
   }
 
