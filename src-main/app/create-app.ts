@@ -570,6 +570,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     // certificates and closures need custody.certify, and the event records the role that allowed the step.
     'custody:createJob': (req) => (requireAction('custody.record'), custody.createJob(req)),
     'custody:registerAppliance': (req) => custody.registerAppliance(req, { actor: custodyActor('ordered') }),
+    'custody:registerManifest': (req) => custody.registerManifest(req, { actor: custodyActor('ordered') }),
     'custody:record': (req) => custody.record(req, { actor: custodyActor(req.to) }),
     'custody:export': async (req) => {
       const { fileName, text, events } = await custody.exportBundle({ kind: req.scope, id: req.id });

@@ -15,6 +15,8 @@ import {
   type CustodyBoard,
   type CustodyEventView,
   type CustodyJob,
+  type CustodyManifestResult,
+  type CustodyManifestSchema,
   type CustodyRecordSchema,
   type CustodyState,
   type CustodyJobInputSchema,
@@ -31,6 +33,7 @@ import { canonicalJson, sha256Hex, signedMessageOf, type ApplianceSnapshot, type
 import { CustodyKeys, type LoadedKeys } from './keys';
 import { applyEvent, label, nextSteps, replay, type ReplayState, type TransitionRefusal } from './machine';
 import { checkActor, type CustodyActor } from './permissions';
+import { MANIFEST_PROBLEMS_SHOWN, parseManifest } from './manifest';
 import { renderCustodyReport, type CustodyReport } from './report-pdf';
 import { CustodyWriterThread, WriterUnavailable } from './writer-thread';
 import { CustodyWrites, type ApplianceRowValues, type BatchGuard, type SignedEvent } from './writes';
@@ -38,6 +41,7 @@ import { CustodyWrites, type ApplianceRowValues, type BatchGuard, type SignedEve
 type JobInput = z.output<typeof CustodyJobInputSchema>;
 type RegisterInput = z.output<typeof RegisterApplianceSchema>;
 type RecordInput = z.output<typeof CustodyRecordSchema>;
+type ManifestInput = z.output<typeof CustodyManifestSchema>;
 
 interface JobRow {
   id: string;
@@ -316,6 +320,31 @@ export class CustodyService {
     // Whether a serial is still open is decided when the batch is written, so two imports cannot both take it.
     await this.pipeline(keys, events, states, { kind: 'register', appliances: rows });
     return rows.map((r) => r[0]);
+  }
+
+  /**
+   * Checks a shipping manifest (custody/manifest.ts) for a job: every row, and every problem, including serials
+   * already in custody. With `apply` and no problem, registers its appliances in one signed batch under one
+   * checkpoint (`registerBatch`).
+   */
+  async registerManifest(input: ManifestInput, opts: RecordOptions): Promise<CustodyManifestResult> {
+    checkActor(opts.actor, 'ordered');
+    this.job(input.jobId);
+    const parsed = parseManifest(input.csv);
+    const problems = [...parsed.problems];
+    let more = parsed.moreProblems;
+    for (const row of parsed.rows) {
+      const taken = this.writes.openSerial(row.serial);
+      if (!taken) continue;
+      if (problems.length < MANIFEST_PROBLEMS_SHOWN) problems.push({ line: row.line, column: 'serial', message: `serial ${row.serial} is already in custody (${taken}); close that record first` });
+      else more++;
+    }
+    if (!input.apply || problems.length || more) return { rows: parsed.rows, problems, moreProblems: more, registered: null, logSize: null };
+    const registered = await this.registerBatch(
+      parsed.rows.map(({ line: _line, ...appliance }) => ({ ...appliance, jobId: input.jobId, operator: input.operator, site: input.site, reason: input.reason })),
+      opts,
+    );
+    return { rows: parsed.rows, problems: [], moreProblems: 0, registered, logSize: this.log.size };
   }
 
   /** Records the next event for an appliance. */

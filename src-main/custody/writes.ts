@@ -62,19 +62,25 @@ export class CustodyWrites {
     this.sql = statementCache(db);
   }
 
+  /** The appliance still in custody (its record not closed) under this serial, if any. */
+  openSerial(serial: string): string | undefined {
+    return this.sql(
+      `SELECT a.id FROM custody_appliances a JOIN custody_events e ON e.appliance_id = a.id
+       WHERE a.serial = ? AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id) AND e.to_state != 'closed'`,
+    )
+      .pluck()
+      .get(serial) as string | undefined;
+  }
+
   /** In the writing transaction: throws the typed conflict when the batch no longer fits the record. */
   guard(g: BatchGuard): void {
     if (g.kind === 'register') {
       // Whether a serial is still open is decided here, in the writing transaction, so two imports cannot both take it.
-      const open = this.sql(
-        `SELECT a.id FROM custody_appliances a JOIN custody_events e ON e.appliance_id = a.id
-         WHERE a.serial = ? AND e.seq = (SELECT MAX(seq) FROM custody_events WHERE appliance_id = a.id) AND e.to_state != 'closed'`,
-      ).pluck();
       const insert = this.sql(
         'INSERT INTO custody_appliances (id, job_id, serial, model, capacity_bytes, firmware_version, security_module_id, encryption_key_id, kms_key_ref, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       for (const row of g.appliances) {
-        const taken = open.get(row[2]) as string | undefined;
+        const taken = this.openSerial(row[2]);
         if (taken) throw new AppException('conflict', `Appliance serial ${row[2]} is already in custody (${taken}); close that record first`, { field: 'serial' });
         insert.run(...row);
       }

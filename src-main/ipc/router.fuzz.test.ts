@@ -98,6 +98,7 @@ function validRequests(): Record<Channel, Record<string, unknown>> {
       site: { name: 'hub' },
       reason: 'fuzz',
     },
+    'custody:registerManifest': { jobId: 'job-none', csv: 'serial,model\n', operator: { name: 'Fuzz', role: 'hub_technician' }, site: { name: 'hub' }, reason: 'fuzz', apply: false },
     'custody:record': { applianceId: 'apl-none', expectedSeq: 0, to: 'provisioning', operator: { name: 'Fuzz', role: 'hub_technician' }, site: { name: 'hub' }, reason: 'fuzz', fields: {} },
     'custody:export': { scope: 'appliance', id: 'apl-none' },
     'custody:verify': { text: '{}' },

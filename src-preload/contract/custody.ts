@@ -167,6 +167,52 @@ export const RegisterApplianceSchema = z.strictObject({
   reason: Text(500),
 });
 
+/** A shipping manifest's size limits: one file, one signed batch. */
+export const CUSTODY_MANIFEST_MAX_CHARS = 2_000_000;
+export const CUSTODY_MANIFEST_MAX_ROWS = 5000;
+/** The columns of a manifest CSV, in the order the template lists them (a header row names them, in any order). */
+export const CUSTODY_MANIFEST_COLUMNS = ['serial', 'model', 'capacity_tb', 'firmware_version', 'security_module_id', 'encryption_key_id', 'kms_key_ref'] as const;
+
+/**
+ * Registers a job's appliances from a shipping manifest (CSV, one appliance per row) in one signed batch under
+ * one checkpoint. `apply: false` only checks it: every row and every problem, nothing written.
+ */
+export const CustodyManifestSchema = z.strictObject({
+  jobId: Id,
+  csv: z.string().max(CUSTODY_MANIFEST_MAX_CHARS),
+  operator: CustodyOperatorSchema,
+  site: CustodySiteSchema,
+  reason: Text(500),
+  apply: z.boolean(),
+});
+
+export const CustodyManifestRowSchema = RegisterApplianceSchema.pick({
+  serial: true,
+  model: true,
+  capacityBytes: true,
+  firmwareVersion: true,
+  securityModuleId: true,
+  encryptionKeyId: true,
+  kmsKeyRef: true,
+}).extend({ line: z.number().int().min(1) });
+export type CustodyManifestRow = z.infer<typeof CustodyManifestRowSchema>;
+
+/** What is wrong with a manifest: its line (0: the file as a whole), the column if one, and why. */
+export const CustodyManifestProblemSchema = z.strictObject({ line: z.number().int().min(0), column: z.string().nullable(), message: z.string() });
+export type CustodyManifestProblem = z.infer<typeof CustodyManifestProblemSchema>;
+
+export const CustodyManifestResultSchema = z.strictObject({
+  rows: z.array(CustodyManifestRowSchema).max(CUSTODY_MANIFEST_MAX_ROWS),
+  /** At most 100; `moreProblems` counts the rest. */
+  problems: z.array(CustodyManifestProblemSchema).max(100),
+  moreProblems: z.number().int().min(0),
+  /** The new appliances' ids, in manifest order, once applied. */
+  registered: z.array(z.string()).nullable(),
+  /** The custody log's size after the batch, once applied. */
+  logSize: z.number().int().nullable(),
+});
+export type CustodyManifestResult = z.infer<typeof CustodyManifestResultSchema>;
+
 export const CustodyApplianceSchema = z.strictObject({
   id: z.string(),
   jobId: z.string(),
@@ -361,6 +407,8 @@ export const custodyChannels = {
   'custody:createJob': { request: CustodyJobInputSchema, response: CustodyJobSchema },
   /** Registers an appliance for a job and records its signed `ordered` event. */
   'custody:registerAppliance': { request: RegisterApplianceSchema, response: CustodyApplianceDetailSchema },
+  /** Checks (apply: false) or registers (apply: true) a job's appliances from a shipping manifest, in one signed batch. */
+  'custody:registerManifest': { request: CustodyManifestSchema, response: CustodyManifestResultSchema },
   /** Records the next custody event: checked against the state machine, signed, logged, checkpointed. */
   'custody:record': { request: CustodyRecordSchema, response: CustodyApplianceDetailSchema },
   'custody:export': { request: CustodyExportSchema, response: CustodyExportResultSchema },
