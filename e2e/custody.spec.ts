@@ -159,6 +159,49 @@ test('record offline into the field log, export it, and the merge panel refuses 
   await guard.expectClean();
 });
 
+test('register a shipment of appliances from a manifest: checked first, then one signed batch', async ({ page }) => {
+  const guard = await guardConsole(page);
+  await openConsole(page);
+  await sidebarItem(page, 'Custody').click();
+  await expectOnPage(page, 'Custody');
+  const manifest = page.getByRole('form', { name: 'Register from a shipping manifest' });
+  await expect(manifest).toBeVisible({ timeout: 30_000 });
+  const job = manifest.getByLabel('Job');
+  await expect(job.locator('option').nth(1)).toBeAttached();
+  await job.selectOption({ index: 1 });
+  const single = page.getByRole('form', { name: 'Register an appliance' });
+  await single.getByLabel('Registered by').fill('Lena Vogt');
+  await single.getByLabel('Registration site').fill('Hub, Frankfurt');
+
+  // Serials new to this run: the data folder is shared by the specs.
+  const tag = Date.now().toString(36).toUpperCase();
+  const header = 'serial,model,capacity_tb,firmware_version,security_module_id,encryption_key_id,kms_key_ref';
+  const line = (n: number, capacity = '120') => `MAN-${tag}-${n},"BoxX 120, rugged",${capacity},3.2.7,HSM-${tag}-${n},cmk-${tag}-${n},kms://eu/keys/cmk-${tag}-${n}`;
+  const file = manifest.getByLabel('Manifest (CSV)');
+
+  // A file with a problem is shown, line and column, and cannot be signed.
+  await file.setInputFiles({ name: 'shipment-bad.csv', mimeType: 'text/csv', buffer: Buffer.from([header, line(1), line(2, 'lots')].join('\r\n')) });
+  await expect(manifest.getByText('1 problem', { exact: true })).toBeVisible();
+  await expect(manifest.getByRole('list', { name: 'Problems in the manifest' })).toContainText('line 3 · capacity_tb');
+  await expect(manifest.getByRole('button', { name: 'Sign and register' })).toBeDisabled();
+
+  await file.setInputFiles({ name: 'shipment-42.csv', mimeType: 'text/csv', buffer: Buffer.from([header, line(1), line(2), line(3)].join('\r\n')) });
+  await expect(manifest.getByText('3 appliances ready')).toBeVisible();
+  await expect(manifest.getByRole('table', { name: 'Appliances in the manifest' }).getByRole('row')).toHaveCount(4);
+  await settle(page);
+  await screenshot(page, 'custody-manifest');
+  await manifest.getByRole('button', { name: 'Sign and register 3 appliances' }).click();
+  await expect(page.getByText(`Registered 3 appliances from shipment-42.csv in one signed batch`)).toBeVisible();
+  const ordered = page.getByRole('region', { name: /^Ordered/ });
+  for (const n of [1, 2, 3]) await expect(ordered.getByRole('button', { name: new RegExp(`MAN-${tag}-${n}`) })).toBeVisible();
+
+  // The same file again: every serial is now in custody, and nothing more is written.
+  await file.setInputFiles({ name: 'shipment-42.csv', mimeType: 'text/csv', buffer: Buffer.from([header, line(1), line(2), line(3)].join('\r\n')) });
+  await expect(manifest.getByText('3 problems', { exact: true })).toBeVisible();
+  await expect(manifest.getByRole('list', { name: 'Problems in the manifest' })).toContainText('is already in custody');
+  await guard.expectClean();
+});
+
 test.describe('in Italian', () => {
   // The data folder is shared by the specs that follow: leave it in English whatever happened in the test.
   test.afterEach(async ({ page }) => {

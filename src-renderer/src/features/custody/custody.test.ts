@@ -304,7 +304,7 @@ describe('creating a job and registering an appliance', () => {
       destinationSite: 'Customer, Oslo',
     });
     expect(bridge.contractViolations).toEqual([]);
-    await waitFor(() => expect((screen.getByLabelText('Job') as HTMLSelectElement).value).toBe('job-2'));
+    await waitFor(() => expect((within(screen.getByRole('form', { name: 'Register an appliance' })).getByLabelText('Job') as HTMLSelectElement).value).toBe('job-2'));
     expect(await screen.findByText(/Created job job-2 for Nordlicht Bank/)).toBeTruthy();
   });
 
@@ -366,6 +366,85 @@ describe('creating a job and registering an appliance', () => {
     expect(await screen.findByRole('heading', { name: 'Appliance CBX-17' })).toBeTruthy();
     expect(bridge.callsTo('custody:registerAppliance')).toHaveLength(2);
     expect(bridge.contractViolations).toEqual([]);
+  });
+});
+
+describe('registering from a shipping manifest', () => {
+  const row = (line: number, serial: string) => ({ line, serial, model: 'BoxX 120', capacityBytes: 120e12, firmwareVersion: '3.2.7', securityModuleId: `HSM-${serial}`, encryptionKeyId: `cmk-${serial}`, kmsKeyRef: `kms://k/${serial}` });
+  const CSV = 'serial,model,capacity_tb,firmware_version,security_module_id,encryption_key_id,kms_key_ref\nBX-1,BoxX 120,120,3.2.7,HSM-BX-1,cmk-BX-1,kms://k/BX-1\n';
+
+  async function openForm() {
+    render(App);
+    const form = await screen.findByRole('form', { name: 'Register from a shipping manifest' });
+    const f = within(form);
+    await f.findByRole('option', { name: /job-1/ });
+    await fireEvent.change(f.getByLabelText('Job'), { target: { value: 'job-1' } });
+    // Who registers and where come from the appliance form.
+    const single = within(screen.getByRole('form', { name: 'Register an appliance' }));
+    await fireEvent.input(single.getByLabelText('Registered by'), { target: { value: 'Lena Vogt' } });
+    await fireEvent.input(single.getByLabelText('Registration site'), { target: { value: 'Hub Frankfurt' } });
+    return f;
+  }
+
+  it('checks the chosen file first, shows its appliances, then signs them all in one call and refreshes the board', async () => {
+    bridge.handle({
+      'custody:registerManifest': (req) =>
+        (req as { apply: boolean }).apply
+          ? { rows: [row(2, 'BX-1'), row(3, 'BX-2')], problems: [], moreProblems: 0, registered: ['apl-7', 'apl-8'], logSize: 12 }
+          : { rows: [row(2, 'BX-1'), row(3, 'BX-2')], problems: [], moreProblems: 0, registered: null, logSize: null },
+    });
+    const f = await openForm();
+    expect((f.getByRole('button', { name: 'Sign and register' }) as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.change(f.getByLabelText('Manifest (CSV)'), { target: { files: [new File([CSV], 'shipment-42.csv')] } });
+    expect(await f.findByText('2 appliances ready', {}, { timeout: 10_000 })).toBeTruthy();
+    expect(bridge.callsTo('custody:registerManifest')).toEqual([
+      { jobId: 'job-1', csv: CSV, operator: { name: 'Lena Vogt', role: 'field_engineer' }, site: { name: 'Hub Frankfurt' }, reason: 'Shipping manifest shipment-42.csv', apply: false },
+    ]);
+    const rows = within(f.getByRole('table', { name: 'Appliances in the manifest' })).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getAllByRole('cell')[1]?.textContent)).toEqual(['BX-1', 'BX-2']);
+    const boardLoads = bridge.callsTo('custody:appliances').length;
+    await fireEvent.click(f.getByRole('button', { name: 'Sign and register 2 appliances' }));
+    await waitFor(() => expect(bridge.callsTo('custody:registerManifest')).toHaveLength(2));
+    expect(bridge.callsTo('custody:registerManifest')[1]).toMatchObject({ apply: true, csv: CSV });
+    await waitFor(() => expect(bridge.callsTo('custody:appliances').length).toBe(boardLoads + 1));
+    expect(f.queryByRole('table', { name: 'Appliances in the manifest' })).toBeNull();
+    expect(bridge.contractViolations).toEqual([]);
+  });
+
+  it('lists every problem by line and column and keeps signing off', async () => {
+    bridge.handle({
+      'custody:registerManifest': () => ({
+        rows: [row(2, 'BX-1')],
+        problems: [
+          { line: 3, column: 'capacity_tb', message: 'a capacity in TB, a number of 0 or more' },
+          { line: 4, column: 'serial', message: 'serial BX-1 is already on line 2' },
+        ],
+        moreProblems: 3,
+        registered: null,
+        logSize: null,
+      }),
+    });
+    const f = await openForm();
+    await fireEvent.change(f.getByLabelText('Manifest (CSV)'), { target: { files: [new File([CSV], 'bad.csv')] } });
+    expect(await f.findByText('5 problems', {}, { timeout: 10_000 })).toBeTruthy();
+    const items = within(f.getByRole('list', { name: 'Problems in the manifest' })).getAllByRole('listitem').map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
+    expect(items).toEqual(['line 3 · capacity_tb a capacity in TB, a number of 0 or more', 'line 4 · serial serial BX-1 is already on line 2', 'and 3 more problems']);
+    expect((f.getByRole('button', { name: 'Sign and register' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(bridge.callsTo('custody:registerManifest').every((r) => (r as { apply: boolean }).apply === false)).toBe(true);
+  });
+
+  it('asks for the job, and for who registers and where, before sending anything', async () => {
+    bridge.handle({ 'custody:registerManifest': () => fail('internal', 'not expected') });
+    render(App);
+    const form = await screen.findByRole('form', { name: 'Register from a shipping manifest' });
+    const f = within(form);
+    await fireEvent.change(f.getByLabelText('Manifest (CSV)'), { target: { files: [new File([CSV], 'a.csv')] } });
+    expect(await f.findByText('Choose the job this appliance is for', {}, { timeout: 10_000 })).toBeTruthy();
+    await f.findByRole('option', { name: /job-1/ });
+    await fireEvent.change(f.getByLabelText('Job'), { target: { value: 'job-1' } });
+    await fireEvent.change(f.getByLabelText('Manifest (CSV)'), { target: { files: [new File([CSV], 'a.csv')] } });
+    expect(await f.findByText(/First enter who registers them and where/, {}, { timeout: 10_000 })).toBeTruthy();
+    expect(bridge.callsTo('custody:registerManifest')).toEqual([]);
   });
 });
 
