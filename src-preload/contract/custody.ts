@@ -167,8 +167,8 @@ export const RegisterApplianceSchema = z.strictObject({
   reason: Text(500),
 });
 
-/** A shipping manifest's size limits: one file, one signed batch. */
-export const CUSTODY_MANIFEST_MAX_CHARS = 2_000_000;
+/** A shipping manifest's size limits: one file, one signed batch; as text, within browser mode's 1 MiB WebSocket frame (escaping included). */
+export const CUSTODY_MANIFEST_MAX_CHARS = 768 * 1024;
 export const CUSTODY_MANIFEST_MAX_ROWS = 5000;
 /** The columns of a manifest CSV, in the order the template lists them (a header row names them, in any order). */
 export const CUSTODY_MANIFEST_COLUMNS = ['serial', 'model', 'capacity_tb', 'firmware_version', 'security_module_id', 'encryption_key_id', 'kms_key_ref'] as const;
