@@ -57,6 +57,8 @@ export const CHANNEL_AUDIT: Partial<Record<Channel, ChannelClass>> = {
   'custody:appliance': READ,
   'custody:createJob': A('custody.createJob'),
   'custody:registerAppliance': A('custody.registerAppliance'),
+  // Both the check and the signing are recorded; `apply` in the details tells them apart (the CSV itself is not kept).
+  'custody:registerManifest': A('custody.registerManifest'),
   'custody:record': A('custody.record'),
   'custody:export': A('custody.export'),
   'custody:exportPdf': A('custody.exportPdf'),

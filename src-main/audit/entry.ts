@@ -31,6 +31,7 @@ const SUMMARY_KEYS = new Set([
   'theme', 'syncIntervalSeconds', 'language', 'action', 'batchId', 'view', 'format', 'roles', 'tenants', 'scope',
   'size', 'count', 'confirmName', 'mergeId', 'sha256', 'fileName', 'caption', 'engineer', 'autosave', 'refresh',
   'from', 'target', 'snapname', 'newid', 'keyName', 'note', 'reason', 'fingerprint', 'description', 'planId',
+  'apply',
 ]);
 
 /** Names that must never be read, whatever the nesting. */

@@ -48,6 +48,13 @@ describe('summaries', () => {
     expect(summarise({ name: 'rome-1', url: 'https://pve:8006', secret: 'x', nested: { deep: { id: 'x' } } })).toEqual({ name: 'rome-1', url: 'https://pve:8006' });
     expect(targetOf({ request: { action: 'start', clusterId: 'c1', vmid: 100 } })).toBe('guest c1/100');
   });
+
+  it('of a shipping manifest keep the job and whether it was signed or only checked, never the file', () => {
+    const csv = 'serial,model\nBX-1,BoxX\n';
+    const s = summarise({ jobId: 'job-1', csv, operator: { name: 'Lena', role: 'logistics_coordinator' }, site: { name: 'Hub' }, reason: 'shipment 42', apply: true });
+    expect(s).toMatchObject({ jobId: 'job-1', apply: true, reason: 'shipment 42' });
+    expect(JSON.stringify(s)).not.toContain('BX-1');
+  });
 });
 
 describe('recording through the router', () => {
