@@ -7,7 +7,6 @@
  * the main thread for each cluster's token, which it never stores.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ERROR_CODES } from '../../src-preload/contract';
 import { InventoryRepo } from '../fleet/inventory-repo';
 import { InventorySync } from '../fleet/inventory-sync';
 import type { SiteInfo } from '../fleet/snapshot';
@@ -114,8 +113,7 @@ port.on('message', (m: ToWorker) => {
       if (!w) break;
       if (m.secret !== undefined) w.resolve(m.secret);
       else {
-        const code = ERROR_CODES.find((c) => c === m.error?.code) ?? 'internal';
-        w.reject(new AppException(code, m.error?.message ?? 'The token could not be read'));
+        w.reject(AppException.fromAppError(m.error ?? { code: 'internal', message: 'The token could not be read' }));
       }
       break;
     }

@@ -21,7 +21,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { ERROR_CODES, type AppError } from '../../src-preload/contract';
+import type { AppError } from '../../src-preload/contract';
 import type { NoteSigner } from '../ledger';
 import { AppException } from '../util/app-exception';
 import { workerEntry, type WorkerEntry } from '../util/worker-entry';
@@ -78,9 +78,7 @@ export interface WriteBatch {
 
 /** Rebuilt from the thread's answer: a guard's AppException as itself, anything else as an Error with its message. */
 export function writerError(e: { app?: AppError; message: string }): Error {
-  if (!e.app) return new Error(`custody writer thread: ${e.message}`);
-  const code = ERROR_CODES.find((c) => c === e.app?.code) ?? 'internal';
-  return new AppException(code, e.app.message, { ...(e.app.field === undefined ? {} : { field: e.app.field }), ...(e.app.details === undefined ? {} : { details: e.app.details }) });
+  return e.app ? AppException.fromAppError(e.app) : new Error(`custody writer thread: ${e.message}`);
 }
 
 /** Events as a write message carries them: flat rows, the bodies in one transferable buffer, the signatures. */

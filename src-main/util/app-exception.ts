@@ -4,7 +4,7 @@
  * which the router sends to the renderer as-is. Anything else thrown is a
  * bug and reaches the renderer only as a generic `internal` error.
  */
-import type { AppError, ErrorCode } from '../../src-preload/contract';
+import { ERROR_CODES, type AppError, type ErrorCode } from '../../src-preload/contract';
 
 export class AppException extends Error {
   readonly code: ErrorCode;
@@ -17,6 +17,15 @@ export class AppException extends Error {
     this.code = code;
     this.field = opts.field;
     this.details = opts.details;
+  }
+
+  /**
+   * The exception an AppError stands for, as it arrives from another thread or process: a code this build does not
+   * know becomes `internal`, never passed through.
+   */
+  static fromAppError(e: { code: string; message: string; field?: string; details?: Record<string, string | number | boolean> }): AppException {
+    const code = ERROR_CODES.find((c) => c === e.code) ?? 'internal';
+    return new AppException(code, e.message, { ...(e.field === undefined ? {} : { field: e.field }), ...(e.details === undefined ? {} : { details: e.details }) });
   }
 
   toAppError(): AppError {
